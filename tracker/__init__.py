@@ -1,0 +1,3 @@
+"""Event-and-statement timeline tracker."""
+
+__version__ = "0.1.0"
