@@ -1,0 +1,1 @@
+"""Feed collection: fetch, parse, sanitise, store and tag news items."""
