@@ -63,7 +63,7 @@ def check_schema(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except (OperationalError, ProgrammingError) as exc:
-        raise SchemaError(f"Cannot read the database schema version: {exc.orig}") from exc
+        raise SchemaError(f"Cannot use the database: {exc.orig}") from exc
     head = head_revision()
     if current == head:
         return
