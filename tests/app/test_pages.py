@@ -1,0 +1,208 @@
+"""Every page rendered headless (AppTest) against the demo database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from tests.app.demo_db import build_demo_db
+from tracker.auth import UserView, create_user
+from tracker.db import make_engine
+from tracker.statements import list_statements
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+PAGES = "tracker/ui/pages"
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_db(path)
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    path = tmp_path / "tracker.db"
+    shutil.copy(demo_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    st.cache_resource.clear()
+    yield url
+    st.cache_resource.clear()  # disposes nothing, but forgets this test's engine
+
+
+def open_page(page: str | None = None, user: UserView | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["user"] = user
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(f"{PAGES}/{page}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown]
+    parts += [c.value for c in at.caption]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
+    parts += [t.value for t in (*at.title, *at.subheader)]
+    return "\n".join(str(p) for p in parts)
+
+
+def demo_statements(url: str):
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return list_statements(session)
+    finally:
+        engine.dispose()
+
+
+CONTRIBUTOR = UserView(id=1, username="casey", role="contributor", disabled=False)
+ADMIN = UserView(id=2, username="ada", role="admin", disabled=False)
+
+
+def test_timeline_draws_the_chart_and_the_table(demo_url):
+    at = open_page()
+    assert at.header[0].value  # the topic's title
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    figure = charts[0].proto.spec
+    assert "Pakistan" in figure and "scattergl" in figure
+    table = at.dataframe[0].value
+    assert "Pakistan" in set(table["Country"])
+    assert set(table["Status"]) == {"pending"}
+    assert at.query_params["topic"]
+    assert "Click a point" in texts(at)
+
+
+def test_timeline_opens_the_statement_in_the_url(demo_url):
+    quoted = next(s for s in demo_statements(demo_url) if s.quote and s.speaker_name)
+    at = open_page(statement=str(quoted.id))
+    shown = texts(at)
+    assert quoted.speaker_name in shown
+    assert "Coding rule" in shown
+    assert "Sources" in shown
+    topic_slug = at.query_params["topic"]
+    assert topic_slug and at.sidebar.selectbox(key="timeline_topic").value == topic_slug
+
+
+def test_timeline_filters_by_country(demo_url):
+    at = open_page(actors="PAK")
+    table = at.dataframe[0].value
+    assert set(table["Country"]) == {"Pakistan"}
+    at.sidebar.radio(key="timeline_status").set_value("Verified only").run()
+    assert not at.exception
+    assert "No statements" in texts(at)  # the demo data is all pending
+    assert at.query_params["status"] == "verified"
+
+
+def test_unknown_statement_in_url_warns(demo_url):
+    at = open_page(statement="999999")
+    assert "no statement #999999" in texts(at)
+
+
+def test_news_lists_the_report_sections(demo_url):
+    at = open_page("news.py")
+    assert "Strategic Dimensions" in texts(at)
+
+
+def test_topics_show_their_scales(demo_url):
+    at = open_page("topics.py")
+    labels = {label for table in at.table for label in table.value["Label"]}
+    assert {"Favourable", "Committed", "Endorses"} <= labels  # from the demo's three scales
+    assert "Pakistan–Iran alignment" in texts(at)
+
+
+def test_add_statement_needs_sign_in(demo_url):
+    at = open_page("add_statement.py")
+    assert "Sign in as a contributor" in texts(at)
+    assert not at.table
+
+
+def test_add_statement_shows_scales_to_contributors(demo_url):
+    at = open_page("add_statement.py", user=CONTRIBUTOR)
+    assert "Stance scales" in texts(at)
+    assert len(at.table) == 3
+    assert "Signed in as **casey** (contributor)" in texts(at)
+
+
+def test_review_lists_pending_oldest_first(demo_url):
+    at = open_page("review.py")
+    frame = at.dataframe[0].value
+    assert len(frame) == len(demo_statements(demo_url))
+    assert list(frame["Filed"]) == sorted(frame["Filed"])
+
+
+def test_feeds_page_without_feeds(demo_url):
+    at = open_page("feeds.py")
+    assert "No feeds yet" in texts(at)
+
+
+def test_admin_page_needs_an_admin(demo_url):
+    at = open_page("admin.py")
+    assert "Sign in as an admin" in texts(at)
+    at = open_page("admin.py", user=ADMIN)
+    assert "Users" in texts(at)
+    assert "sqlite" in texts(at)
+
+
+def test_sign_in_and_out(demo_url):
+    engine = make_engine(demo_url)
+    with Session(engine) as session:
+        create_user(session, "rene", "correct horse battery", "reviewer")
+        session.commit()
+    engine.dispose()
+    at = open_page()
+    at.sidebar.text_input(key="sign_in_username").input("rene")
+    at.sidebar.text_input(key="sign_in_password").input("wrong password!")
+    at.sidebar.button[0].click().run()
+    assert "wrong password" in texts(at)
+    assert "user" not in at.session_state
+
+    at.sidebar.text_input(key="sign_in_username").input("rene")
+    at.sidebar.text_input(key="sign_in_password").input("correct horse battery")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert "Signed in as **rene** (reviewer)" in texts(at)
+    at.sidebar.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+
+
+def test_database_without_schema_shows_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "no tracker schema" in at.error[0].value
+    assert at.code[0].value == "tracker db upgrade"
+    assert not at.get("plotly_chart")
+
+
+def test_bad_database_url_is_explained(monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "mysql://nope/db")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "does not support" in at.error[0].value
+
+
+def test_unreachable_database_is_explained(monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql+psycopg://u:p@127.0.0.1:1/tracker")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "Connection refused" in at.error[0].value
+    assert "database server is running" in texts(at)
+    assert not at.code  # no `db upgrade` advice: migrating would not help
