@@ -26,10 +26,16 @@ page = st.navigation(
         st.Page(
             PAGES_DIR / "add_statement.py", title="Add statement", icon=":material/add_comment:"
         ),
+        st.Page(PAGES_DIR / "add_event.py", title="Add event", icon=":material/event:"),
         st.Page(PAGES_DIR / "review.py", title="Review", icon=":material/fact_check:"),
         st.Page(PAGES_DIR / "feeds.py", title="Feeds", icon=":material/rss_feed:"),
         st.Page(PAGES_DIR / "topics.py", title="Topics", icon=":material/category:"),
         st.Page(PAGES_DIR / "admin.py", title="Admin", icon=":material/admin_panel_settings:"),
+        # Permalinks, opened from links (statement?id=N, event?id=N), not from the menu.
+        st.Page(
+            PAGES_DIR / "statement.py", title="Statement", url_path="statement", visibility="hidden"
+        ),
+        st.Page(PAGES_DIR / "event.py", title="Event", url_path="event", visibility="hidden"),
     ]
 )
 get_engine()  # stops here, with the command to run, if the database is not usable

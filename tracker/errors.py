@@ -20,3 +20,7 @@ class ValidationError(TrackerError):
         self.problems = dict(problems)
         summary = "; ".join(f"{field}: {message}" for field, message in self.problems.items())
         super().__init__(summary or "invalid input")
+
+
+class PermissionDenied(TrackerError):
+    """The acting user may not do this: not signed in, disabled, or without the role."""

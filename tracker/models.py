@@ -86,6 +86,16 @@ class RevisionAction(StrEnum):
     REVIEW = "review"
     DELETE = "delete"
     RESTORE = "restore"
+    PROPOSE = "propose"
+    RETRACT = "retract"
+    SUPERSEDE = "supersede"
+
+
+class EditStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
@@ -295,6 +305,31 @@ class StatementNewsItem(SQLModel, table=True):
     __tablename__ = "statement_news_item"
     statement_id: int = Field(foreign_key="statement.id", primary_key=True, ondelete="CASCADE")
     news_item_id: int = Field(foreign_key="news_item.id", primary_key=True, ondelete="CASCADE")
+
+
+class StatementEdit(SQLModel, table=True):
+    """A proposed change to a verified statement, waiting for a reviewer.
+
+    The statement row keeps its verified content until a reviewer accepts the change; the
+    proposal holds the whole proposed version (``StatementCreate`` as JSON), not a patch, so
+    what the reviewer sees is exactly what will be stored.
+    """
+
+    __tablename__ = "statement_edit"
+    __table_args__ = (
+        Index("ix_statement_edit_status_proposed", "status", "proposed_at"),
+        one_of("status", EditStatus, "ck_statement_edit_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    statement_id: int = Field(foreign_key="statement.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=EditStatus.PENDING, max_length=10)
+    proposed: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str | None = Field(default=None, max_length=2000)
+    proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    proposed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reviewer_id: int | None = Field(default=None, foreign_key="user.id")
+    review_note: str | None = Field(default=None, max_length=2000)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --- sources -----------------------------------------------------------------------------

@@ -23,12 +23,24 @@ def _view(s: Speaker) -> SpeakerView:
     return SpeakerView(id=s.id, name=s.name, actor_id=s.actor_id, wikidata_id=s.wikidata_id)
 
 
-def get_or_create_speaker(session: Session, name: str, actor_id: int) -> SpeakerView:
+NAME_LIMIT = 200
+
+
+def speaker_name_problem(name: str) -> str | None:
     clean = " ".join(name.split())
     if not clean:
-        raise ValidationError({"speaker": "the speaker's name is empty"})
-    if len(clean) > 200:
-        raise ValidationError({"speaker": "at most 200 characters"})
+        return "the speaker's name is empty"
+    if len(clean) > NAME_LIMIT:
+        return f"at most {NAME_LIMIT} characters"
+    return None
+
+
+def get_or_create_speaker(session: Session, name: str, actor_id: int) -> SpeakerView:
+    """The actor's speaker of that name (spaces collapsed), added if new. Flushes."""
+    clean = " ".join(name.split())
+    problem = speaker_name_problem(name)
+    if problem:
+        raise ValidationError({"speaker": problem})
     found = session.exec(
         select(Speaker).where(Speaker.actor_id == actor_id, Speaker.name == clean)
     ).first()

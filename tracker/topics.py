@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.errors import ValidationError
@@ -12,11 +14,14 @@ from tracker.models import (
     RevisionAction,
     StanceLevel,
     StanceLevelCreate,
+    Statement,
     Topic,
     TopicCreate,
 )
+from tracker.permissions import ADMINS, require_admin_or_system, require_role
 from tracker.revisions import record_revision, snapshot_of
-from tracker.validation import blank_to_none
+from tracker.timeutil import utcnow
+from tracker.validation import blank_to_none, check_length
 
 DEFAULT_LEVELS = (
     (
@@ -107,28 +112,59 @@ def get_topic_by_slug(session: Session, slug: str) -> TopicView | None:
     return _view(topic, _levels_by_topic(session, [topic.id])[topic.id])
 
 
+def _level_problems(levels: list[StanceLevelCreate]) -> str | None:
+    values = [lv.value for lv in levels]
+    if len(set(values)) != len(values):
+        return "each level needs its own value"
+    if len(values) < 2:
+        return "a scale needs at least two levels"
+    if any(not -5 <= v <= 5 for v in values):
+        return "levels go from -5 to +5"
+    if any(not lv.label.strip() for lv in levels):
+        return "every level needs a label"
+    if any(len(lv.label.strip()) > 80 for lv in levels):
+        return "a label has at most 80 characters"
+    if any(len(lv.rule) > 1000 for lv in levels):
+        return "a coding rule has at most 1,000 characters"
+    return None
+
+
+def _text_problems(title: str | None, proposition: str | None, problems: dict[str, str]) -> None:
+    if not blank_to_none(title):
+        problems["title"] = "a title is required"
+    elif check_length(title.strip() if title else None, 200):
+        problems["title"] = "at most 200 characters"
+    if not blank_to_none(proposition):
+        problems["proposition"] = "state the proposition positions are taken on"
+    elif check_length(proposition.strip() if proposition else None, 500):
+        problems["proposition"] = "at most 500 characters"
+
+
+def _topic_snapshot(session: Session, topic: Topic) -> dict[str, object]:
+    assert topic.id is not None
+    levels = _levels_by_topic(session, [topic.id])[topic.id]
+    return snapshot_of(topic, levels=[lv.__dict__ for lv in levels])
+
+
 def create_topic(session: Session, data: TopicCreate, *, user_id: int | None = None) -> TopicView:
-    """Create a topic with its scale (the default -2..+2 scale when none is given)."""
+    """Create a topic with its scale (the default -2..+2 scale when none is given).
+
+    Admins only (``user_id=None`` is the system: the demo loader, the CLI).
+    """
+    require_admin_or_system(session, user_id, "add topics")
     problems: dict[str, str] = {}
     slug = (blank_to_none(data.slug) or "").lower()
-    if not slug or not all(ch.isalnum() or ch == "-" for ch in slug):
-        problems["slug"] = "use lowercase letters, digits and hyphens"
+    if not slug or not all(ch.isalnum() or ch == "-" for ch in slug) or len(slug) > 80:
+        problems["slug"] = "use lowercase letters, digits and hyphens (at most 80)"
     elif session.exec(select(Topic.id).where(Topic.slug == slug)).first() is not None:
         problems["slug"] = f"a topic with the slug {slug!r} exists already"
-    if not blank_to_none(data.title):
-        problems["title"] = "a title is required"
-    if not blank_to_none(data.proposition):
-        problems["proposition"] = "state the proposition positions are taken on"
+    _text_problems(data.title, data.proposition, problems)
     levels = data.levels or [
         StanceLevelCreate(value=v, label=label, rule=rule) for v, label, rule in DEFAULT_LEVELS
     ]
-    values = [lv.value for lv in levels]
-    if len(set(values)) != len(values):
-        problems["levels"] = "each level needs its own value"
-    elif len(values) < 2:
-        problems["levels"] = "a scale needs at least two levels"
-    elif any(not lv.label.strip() for lv in levels):
-        problems["levels"] = "every level needs a label"
+    level_problem = _level_problems(levels)
+    if level_problem:
+        problems["levels"] = level_problem
     if problems:
         raise ValidationError(problems)
 
@@ -143,7 +179,9 @@ def create_topic(session: Session, data: TopicCreate, *, user_id: int | None = N
     assert topic.id is not None
     for lv in levels:
         session.add(
-            StanceLevel(topic_id=topic.id, value=lv.value, label=lv.label.strip(), rule=lv.rule)
+            StanceLevel(
+                topic_id=topic.id, value=lv.value, label=lv.label.strip(), rule=lv.rule.strip()
+            )
         )
     session.flush()
     view = get_topic(session, topic.id)
@@ -153,7 +191,118 @@ def create_topic(session: Session, data: TopicCreate, *, user_id: int | None = N
         entity_type=EntityType.TOPIC,
         entity_id=topic.id,
         action=RevisionAction.CREATE,
-        snapshot=snapshot_of(topic, levels=[lv.__dict__ for lv in view.levels]),
+        snapshot=_topic_snapshot(session, topic),
         user_id=user_id,
     )
     return view
+
+
+def level_usage(session: Session, topic_id: int) -> dict[int, int]:
+    """How many statements (deleted ones too: they can be restored) use each level."""
+    rows = session.exec(
+        select(Statement.stance, func.count())
+        .where(Statement.topic_id == topic_id)
+        .group_by(col(Statement.stance))
+    ).all()
+    return {stance: int(count) for stance, count in rows}
+
+
+def update_topic(
+    session: Session,
+    topic_id: int,
+    *,
+    title: str,
+    proposition: str,
+    description: str | None,
+    levels: list[StanceLevelCreate],
+    user_id: int,
+    reason: str | None = None,
+) -> TopicView:
+    """Admins change a topic's texts and its scale: labels and rules freely, levels added,
+    and levels removed only when no statement uses them. The slug, used in links, stays."""
+    require_role(session, user_id, ADMINS, "edit topics")
+    topic = session.get(Topic, topic_id, with_for_update=True, populate_existing=True)
+    if topic is None or topic.deleted_at is not None:
+        raise ValidationError({"topic": f"there is no topic #{topic_id}"})
+    problems: dict[str, str] = {}
+    _text_problems(title, proposition, problems)
+    level_problem = _level_problems(levels)
+    if level_problem:
+        problems["levels"] = level_problem
+    else:
+        kept = {lv.value for lv in levels}
+        in_use = {v: n for v, n in level_usage(session, topic_id).items() if v not in kept}
+        if in_use:
+            problems["levels"] = "; ".join(
+                f"level {v:+d} is used by {n} statement{'s' if n != 1 else ''} and cannot be "
+                "removed"
+                for v, n in sorted(in_use.items())
+            )
+    if check_length(blank_to_none(reason), 2000):
+        problems["reason"] = "at most 2,000 characters"
+    if problems:
+        raise ValidationError(problems)
+    topic.title = title.strip()
+    topic.proposition = proposition.strip()
+    topic.description = blank_to_none(description)
+    topic.updated_at = utcnow()
+    session.add(topic)
+    existing = {
+        lv.value: lv
+        for lv in session.exec(select(StanceLevel).where(StanceLevel.topic_id == topic_id)).all()
+    }
+    wanted = {lv.value: lv for lv in levels}
+    for value, row in existing.items():
+        if value not in wanted:
+            session.delete(row)
+    for value, lv in wanted.items():
+        row = existing.get(value) or StanceLevel(topic_id=topic_id, value=value, label="", rule="")
+        row.label = lv.label.strip()
+        row.rule = lv.rule.strip()
+        session.add(row)
+    session.flush()
+    record_revision(
+        session,
+        entity_type=EntityType.TOPIC,
+        entity_id=topic_id,
+        action=RevisionAction.EDIT,
+        snapshot=_topic_snapshot(session, topic),
+        user_id=user_id,
+        reason=blank_to_none(reason),
+    )
+    view = get_topic(session, topic_id)
+    assert view is not None
+    return view
+
+
+def levels_text(levels: list[LevelView]) -> str:
+    """A scale as editable text: one ``value | label | coding rule`` line per level."""
+    return "\n".join(f"{lv.value:+d} | {lv.label} | {lv.rule}" for lv in levels)
+
+
+def parse_levels_text(text: str) -> list[StanceLevelCreate]:
+    """Read :func:`levels_text`'s format back; ValidationError({"levels": …}) if malformed."""
+    levels = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|", 2)]
+        if len(parts) < 2:
+            raise ValidationError({"levels": f"line {number}: write value | label | coding rule"})
+        try:
+            value = int(parts[0])
+        except ValueError:
+            raise ValidationError(
+                {"levels": f"line {number}: {parts[0]!r} is not a whole number such as +1 or -2"}
+            ) from None
+        try:
+            levels.append(
+                StanceLevelCreate(
+                    value=value, label=parts[1], rule=parts[2] if len(parts) > 2 else ""
+                )
+            )
+        except PydanticValidationError:
+            raise ValidationError(
+                {"levels": f"line {number}: values go from -5 to +5, labels up to 80 characters"}
+            ) from None
+    return sorted(levels, key=lambda lv: lv.value)

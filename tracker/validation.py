@@ -93,4 +93,8 @@ def _friendly(error: Any) -> str:
         return f"at most {ctx.get('max_length'):,} characters"
     if kind == "missing":
         return "required"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "a whole number is required"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return "a date (YYYY-MM-DD) is required"
     return str(error.get("msg", "invalid"))

@@ -69,8 +69,16 @@ def demo_statements(url: str):
         engine.dispose()
 
 
-CONTRIBUTOR = UserView(id=1, username="casey", role="contributor", disabled=False)
-ADMIN = UserView(id=2, username="ada", role="admin", disabled=False)
+def make_account(url: str, name: str, role: str) -> UserView:
+    """A real account: the app re-reads the signed-in user from the database on every page."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            user = create_user(session, name, "correct horse battery", role)
+            session.commit()
+            return user
+    finally:
+        engine.dispose()
 
 
 def test_timeline_draws_the_chart_and_the_table(demo_url):
@@ -80,11 +88,12 @@ def test_timeline_draws_the_chart_and_the_table(demo_url):
     assert len(charts) == 1
     figure = charts[0].proto.spec
     assert "Pakistan" in figure and "scattergl" in figure
+    assert at.query_params["topic"]
+    assert "Click a point" in texts(at)
+    at = open_page(view="table")
     table = at.dataframe[0].value
     assert "Pakistan" in set(table["Country"])
     assert set(table["Status"]) == {"pending"}
-    assert at.query_params["topic"]
-    assert "Click a point" in texts(at)
 
 
 def test_timeline_opens_the_statement_in_the_url(demo_url):
@@ -99,10 +108,10 @@ def test_timeline_opens_the_statement_in_the_url(demo_url):
 
 
 def test_timeline_filters_by_country(demo_url):
-    at = open_page(actors="PAK")
+    at = open_page(actors="PAK", view="table")
     table = at.dataframe[0].value
     assert set(table["Country"]) == {"Pakistan"}
-    at.sidebar.radio(key="timeline_status").set_value("Verified only").run()
+    at.sidebar.multiselect(key="timeline_status").set_value(["verified"]).run()
     assert not at.exception
     assert "No statements" in texts(at)  # the demo data is all pending
     assert at.query_params["status"] == "verified"
@@ -131,11 +140,14 @@ def test_add_statement_needs_sign_in(demo_url):
     assert not at.table
 
 
-def test_add_statement_shows_scales_to_contributors(demo_url):
-    at = open_page("add_statement.py", user=CONTRIBUTOR)
-    assert "Stance scales" in texts(at)
-    assert len(at.table) == 3
+def test_add_statement_shows_the_form_and_the_scale_to_contributors(demo_url):
+    at = open_page("add_statement.py", user=make_account(demo_url, "casey", "contributor"))
     assert "Signed in as **casey** (contributor)" in texts(at)
+    assert any(b.label == "Check and save" for b in at.button)
+    at.selectbox(key="stmt_topic").select_index(0).run()
+    assert "Proposition:" in texts(at)
+    assert len(at.table) == 1  # the chosen topic's levels, labels and coding rules
+    assert "When to use it" in at.table[0].value.columns
 
 
 def test_review_lists_pending_oldest_first(demo_url):
@@ -153,7 +165,7 @@ def test_feeds_page_without_feeds(demo_url):
 def test_admin_page_needs_an_admin(demo_url):
     at = open_page("admin.py")
     assert "Sign in as an admin" in texts(at)
-    at = open_page("admin.py", user=ADMIN)
+    at = open_page("admin.py", user=make_account(demo_url, "ada", "admin"))
     assert "Users" in texts(at)
     assert "sqlite" in texts(at)
 
