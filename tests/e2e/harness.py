@@ -7,12 +7,15 @@ Without /usr/bin/chromium the browser tests are skipped, except where
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,45 @@ def wait_for_http(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.3)
     pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def serve_app(
+    database_url: str, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`streamlit run app.py` on ``database_url`` (plus ``extra_env``); yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": database_url,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **(extra_env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/_stcore/health", server, log)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
