@@ -23,6 +23,7 @@ page = st.navigation(
             PAGES_DIR / "timeline.py", title="Timeline", icon=":material/timeline:", default=True
         ),
         st.Page(PAGES_DIR / "news.py", title="News", icon=":material/newspaper:"),
+        st.Page(PAGES_DIR / "search.py", title="Search", icon=":material/search:"),
         st.Page(
             PAGES_DIR / "add_statement.py", title="Add statement", icon=":material/add_comment:"
         ),
