@@ -98,11 +98,33 @@ def list_topics(session: Session) -> list[TopicView]:
     return [_view(t, levels[t.id or 0]) for t in topics]
 
 
+_CACHE_KEY = "tracker.topics"
+
+
+def _cache(session: Session) -> dict[int, TopicView | None]:
+    cache: dict[int, TopicView | None] = session.info.setdefault(_CACHE_KEY, {})
+    return cache
+
+
+def forget_topics(session: Session) -> None:
+    """Drop this session's remembered topics; every write to a topic or its scale calls it."""
+    session.info.pop(_CACHE_KEY, None)
+
+
 def get_topic(session: Session, topic_id: int) -> TopicView | None:
-    topic = session.get(Topic, topic_id)
-    if topic is None or topic.deleted_at is not None:
-        return None
-    return _view(topic, _levels_by_topic(session, [topic_id])[topic_id])
+    """A topic with its scale, remembered for the session.
+
+    Validation asks for the topic of every statement it checks; a 100,000-row import would
+    otherwise spend half its time re-reading the same few scales.
+    """
+    cache = _cache(session)
+    if topic_id not in cache:
+        topic = session.get(Topic, topic_id)
+        if topic is None or topic.deleted_at is not None:
+            cache[topic_id] = None
+        else:
+            cache[topic_id] = _view(topic, _levels_by_topic(session, [topic_id])[topic_id])
+    return cache[topic_id]
 
 
 def get_topic_by_slug(session: Session, slug: str) -> TopicView | None:
@@ -184,6 +206,7 @@ def create_topic(session: Session, data: TopicCreate, *, user_id: int | None = N
             )
         )
     session.flush()
+    forget_topics(session)
     view = get_topic(session, topic.id)
     assert view is not None
     record_revision(
@@ -270,6 +293,7 @@ def update_topic(
         user_id=user_id,
         reason=blank_to_none(reason),
     )
+    forget_topics(session)
     view = get_topic(session, topic_id)
     assert view is not None
     return view
