@@ -1,19 +1,26 @@
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 import plotly.graph_objects as go
 
 from tracker.charts import (
     NEUTRAL_COLOUR,
+    STATUS_SYMBOLS,
     UNVERIFIED_SYMBOL,
     VERIFIED_SYMBOL,
+    HeldSpan,
+    bucket_swimlane_figure,
+    held_spans,
     period_of,
     plotly_text,
     stance_colours,
+    stance_heatmap_figure,
+    stance_lines_figure,
     swimlane_figure,
+    timeline_figure,
 )
 from tracker.events import EventView
-from tracker.timeline import TimelineRow
+from tracker.timeline import Bucket, Lane, TimelineData, TimelineRow
 from tracker.topics import LevelView
 
 LEVELS = [
@@ -54,6 +61,10 @@ ROWS = [
 
 def point_traces(fig: go.Figure) -> list[go.Scattergl]:
     return [t for t in fig.data if t.mode == "markers" and t.x and t.x[0] is not None]
+
+
+def band_traces(fig: go.Figure) -> list[go.Scattergl]:
+    return [t for t in fig.data if t.mode == "lines" and t.meta.get("band")]
 
 
 def lane_of(fig: go.Figure) -> dict[int, str]:
@@ -212,7 +223,7 @@ def test_imprecise_dates_sit_mid_period_with_a_whisker():
     (points,) = point_traces(fig)
     x_of = {d[0]: x for x, d in zip(points.x, points.customdata, strict=True)}
     assert x_of == {1: "2025-06-15", 2: "2024-07-01", 3: "2025-06-13"}
-    (whiskers,) = [t for t in fig.data if t.mode == "lines"]
+    (whiskers,) = [t for t in fig.data if t.mode == "lines" and t.meta.get("period")]
     assert list(whiskers.x) == ["2025-06-01", "2025-06-30", None, "2024-01-01", "2024-12-31", None]
     assert whiskers.hoverinfo == "skip" and not whiskers.showlegend
     assert period_of(date(2024, 12, 1), "month") == (date(2024, 12, 1), date(2024, 12, 31))
@@ -225,3 +236,229 @@ def test_event_known_to_the_month_is_drawn_mid_month():
     assert line.x0 == line.x1 == "2025-06-15"
     (label,) = swimlane_figure(ROWS, LEVELS, events).layout.annotations
     assert "Jun 2025" in label.hovertext
+
+
+# --- held stance, lane order, statuses ------------------------------------------------------
+
+
+def assert_valid(fig: go.Figure) -> None:
+    """The builders skip Plotly's validation for speed: check the result against the schema."""
+    go.Figure(fig.to_dict())  # raises on any property Plotly does not know
+
+
+def test_held_spans_merge_runs_and_hold_until_the_end():
+    marks = [
+        ("Iran", date(2025, 1, 1), 1),
+        ("Iran", date(2025, 2, 1), 1),
+        ("Iran", date(2025, 3, 1), -1),
+        ("Iran", date(2025, 3, 1), 2),  # same day: the last one given counts
+        ("Oman", date(2025, 5, 1), 0),
+    ]
+    spans = held_spans(marks, until=date(2025, 6, 30))
+    assert spans == [
+        HeldSpan("Iran", date(2025, 1, 1), date(2025, 3, 1), 1),
+        HeldSpan("Iran", date(2025, 3, 1), date(2025, 6, 30), 2),
+        HeldSpan("Oman", date(2025, 5, 1), date(2025, 6, 30), 0),
+    ]
+    assert held_spans(marks[:1]) == []  # one statement and no end: nothing held yet
+
+
+def test_bands_show_the_stance_held_between_statements():
+    rows = [
+        row(1, "Iran", 2, said_on=date(2025, 1, 10), date_precision="day"),
+        row(2, "Iran", -1, said_on=date(2025, 3, 10), date_precision="day"),
+        row(3, "Oman", 0, said_on=date(2025, 2, 1), date_precision="day"),
+        row(4, "Oman", -2, "rejected", said_on=date(2025, 2, 20), date_precision="day"),
+    ]
+    fig = swimlane_figure(rows, LEVELS)
+    assert_valid(fig)
+    bands = {t.meta["stance"]: t for t in band_traces(fig)}
+    ticks = dict(zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals, strict=True))
+    assert list(bands[2].x) == ["2025-01-10", "2025-03-10", None]
+    assert list(bands[2].y)[:2] == [ticks["Iran"], ticks["Iran"]]
+    assert -1 not in bands  # the last statement is the chart's end: nothing held after it
+    # A rejected statement is drawn but does not move the held stance.
+    assert list(bands[0].x) == ["2025-02-01", "2025-03-10", None]
+    assert -2 not in bands
+    for band in bands.values():
+        assert band.hoverinfo == "skip" and not band.showlegend
+        assert band.line.color == stance_colours(LEVELS)[band.meta["stance"]]
+
+
+def test_lanes_follow_the_given_order():
+    fig = swimlane_figure(ROWS, LEVELS, lanes=["Pakistan", "Israel", "Iran"])
+    assert list(fig.layout.yaxis.ticktext) == ["Pakistan", "Israel", "Iran"]
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert ticks == sorted(ticks, reverse=True)
+    assert lane_of(fig) == {1: "Pakistan", 2: "Pakistan", 3: "Iran", 4: "Israel"}
+
+
+def test_rejected_and_retracted_have_their_own_symbols():
+    rows = [row(1, "Iran", 1, "rejected"), row(2, "Iran", 1, "retracted")]
+    fig = swimlane_figure(rows, LEVELS)
+    symbol_of = {d[0]: t.marker.symbol for t in point_traces(fig) for d in t.customdata}
+    assert symbol_of == {1: STATUS_SYMBOLS["rejected"], 2: STATUS_SYMBOLS["retracted"]}
+    assert len(set(STATUS_SYMBOLS.values())) == 4
+
+
+# --- grouped points ----------------------------------------------------------------------
+
+
+def bucket(actor: str, month: int, status: str, count: int, mean: float, sample: int) -> Bucket:
+    start = date(2025, month, 1)
+    end = date(2025, month + 1, 1) - timedelta(days=1)
+    return Bucket(
+        actor_id=len(actor),
+        actor_code=actor[:3].upper(),
+        actor_name=actor,
+        period="month",
+        start=start,
+        end=end,
+        status=status,
+        count=count,
+        mean_stance=mean,
+        last_on=end,
+        sample_id=sample,
+    )
+
+
+BUCKETS = [
+    bucket("Iran", 1, "verified", 10, 1.6, 101),
+    bucket("Iran", 1, "pending", 2, 1.0, 102),
+    bucket("Iran", 2, "verified", 1, -0.4, 103),
+    bucket("Oman", 1, "verified", 40, -1.5, 104),
+]
+
+
+def test_grouped_swimlanes_draw_one_marker_per_group():
+    fig = bucket_swimlane_figure(BUCKETS, LEVELS, lanes=["Oman", "Iran"])
+    assert_valid(fig)
+    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    points = point_traces(fig)
+    assert sum(len(t.x) for t in points) == len(BUCKETS)
+    assert list(fig.layout.yaxis.ticktext) == ["Oman", "Iran"]
+    found = {}
+    for trace in points:
+        for x, y, data, name in zip(trace.x, trace.y, trace.customdata, trace.text, strict=True):
+            found[int(data[0])] = (
+                str(x),
+                float(y),
+                int(data[1]),
+                trace.meta["stance"],
+                name,
+                trace,
+            )
+    assert set(found) == {101, 102, 103, 104}
+    x, _y, count, stance, name, trace = found[101]
+    assert (x, count, stance, name) == ("2025-01-16", 10, 2, "Iran")  # mean 1.6 rounds to +2
+    assert trace.marker.symbol == VERIFIED_SYMBOL
+    assert found[102][5].marker.symbol == UNVERIFIED_SYMBOL
+    assert found[103][3] == 0 and found[104][3] == -2  # -0.4 -> 0, -1.5 -> -2
+    # Verified groups sit above pending ones in the same lane.
+    assert found[101][1] > found[102][1]
+    # Bigger groups get bigger markers.
+    sizes = {}
+    for trace in points:
+        for data, size in zip(trace.customdata, trace.marker.size, strict=True):
+            sizes[int(data[0])] = float(size)
+    assert sizes[104] > sizes[101] > sizes[103]
+    assert "%{text}" in found[101][5].hovertemplate
+    assert "%{x|%b %Y}" in found[101][5].hovertemplate
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["Strongly supports", "Supports", "Neutral", "Opposes", "Strongly opposes"]
+
+
+def test_grouped_bands_use_each_periods_mean_over_statuses():
+    fig = bucket_swimlane_figure(BUCKETS, LEVELS)
+    bands = {t.meta["stance"]: list(t.x) for t in band_traces(fig)}
+    # Iran in January: (10 * 1.6 + 2 * 1.0) / 12 = 1.5 -> +2, until February's -0.4 -> 0.
+    assert bands[2] == ["2025-01-01", "2025-02-01", None]
+    assert bands[0] == ["2025-02-01", "2025-02-28", None]
+    assert bands[-2] == ["2025-01-01", "2025-02-28", None]
+
+
+def test_grouped_names_are_escaped():
+    evil = [bucket("<b>Evil</b>", 1, "verified", 1, 0.0, 1)]
+    fig = bucket_swimlane_figure(evil, LEVELS)
+    assert point_traces(fig)[0].text[0] == "&lt;b&gt;Evil&lt;/b&gt;"
+    assert list(fig.layout.yaxis.ticktext) == ["&lt;b&gt;Evil&lt;/b&gt;"]
+
+
+def test_timeline_figure_picks_rows_or_groups():
+    lanes = [Lane(1, "IRN", "Iran", 1)]
+    detailed = TimelineData(1, None, None, lanes, rows=[row(1, "Iran", 1)])
+    assert point_traces(timeline_figure(detailed, LEVELS))[0].customdata[0][0] == 1
+    grouped = TimelineData(13, None, None, lanes, buckets=BUCKETS[:2], period="month")
+    fig = timeline_figure(grouped, LEVELS)
+    assert {int(d[0]) for t in point_traces(fig) for d in t.customdata} == {101, 102}
+
+
+# --- stance lines and heatmap ----------------------------------------------------------------
+
+
+def test_stance_lines_step_per_country_on_the_stance_axis():
+    rows = [
+        row(1, "Iran", 2, said_on=date(2025, 1, 10), date_precision="day"),
+        row(2, "Iran", -1, said_on=date(2025, 3, 10), date_precision="day"),
+        row(3, "Iran", -2, "rejected", said_on=date(2025, 4, 1), date_precision="day"),
+        row(4, "Oman", 0, said_on=date(2025, 2, 1), date_precision="day"),
+    ]
+    data = TimelineData(
+        4, None, None, [Lane(2, "OMN", "Oman", 1), Lane(1, "IRN", "Iran", 3)], rows=rows
+    )
+    fig = stance_lines_figure(data, LEVELS)
+    assert_valid(fig)
+    assert [t.name for t in fig.data] == ["Oman", "Iran"]
+    iran = fig.data[1]
+    assert isinstance(iran, go.Scattergl) and iran.line.shape == "hv"
+    assert list(iran.x) == ["2025-01-10", "2025-03-10"]  # the rejected one is left out
+    assert list(iran.y) == [2.0, -1.0]
+    assert [d[0] for d in iran.customdata] == [1, 2]
+    assert list(fig.layout.yaxis.tickvals) == [-2, -1, 0, 1, 2]
+    assert fig.layout.yaxis.ticktext[-1] == "Strongly supports"
+
+    many = [Lane(i, f"C{i}", f"Country {i:02d}", 1) for i in range(20)]
+    crowd = [row(i, f"Country {i:02d}", 0) for i in range(20)]
+    fig = stance_lines_figure(TimelineData(20, None, None, many, rows=crowd), LEVELS, max_lines=5)
+    assert [t.name for t in fig.data] == [f"Country {i:02d}" for i in range(5)]
+
+
+def test_grouped_stance_lines_use_weighted_means():
+    data = TimelineData(
+        13, None, None, [Lane(4, "IRA", "Iran", 13)], buckets=BUCKETS[:3], period="month"
+    )
+    (iran,) = stance_lines_figure(data, LEVELS).data
+    assert list(iran.y) == [1.5, -0.4]
+    assert [d[0] for d in iran.customdata] == [102, 103]  # the group's last filed statement
+
+
+def test_heatmap_is_country_by_month_of_mean_stance():
+    cells = [
+        bucket("Iran", 1, "any", 12, 1.5, 1),
+        bucket("Iran", 3, "any", 1, -2.0, 2),
+        bucket("<i>Oman</i>", 2, "any", 4, 0.25, 3),
+    ]
+    fig = stance_heatmap_figure(cells, LEVELS, lanes=["Iran", "<i>Oman</i>"])
+    assert_valid(fig)
+    (heat,) = fig.data
+    assert list(heat.x) == ["2025-01-01", "2025-02-01", "2025-03-01"]
+    assert list(heat.y) == ["Iran", "&lt;i&gt;Oman&lt;/i&gt;"]
+    assert [list(r) for r in heat.z] == [[1.5, None, -2.0], [None, 0.25, None]]
+    assert [list(r) for r in heat.customdata] == [[12, 0, 1], [0, 4, 0]]
+    assert heat.zmid == 0 and heat.zmin == -2 and heat.zmax == 2
+    assert fig.layout.yaxis.autorange == "reversed"  # first lane on top
+
+
+def test_many_close_events_keep_their_labels_apart():
+    events = [
+        EventView(i, f"Event number {i}", None, date(2025, 6, 1 + i), None, "day", "other")
+        for i in range(8)
+    ]
+    fig = swimlane_figure(ROWS, LEVELS, events)
+    labels = list(fig.layout.annotations)
+    assert len(labels) == 8
+    assert {a.yshift for a in labels} <= {4, 20, 36}
+    # Labels that would overlap shrink to a diamond; the hover still names the event.
+    assert any(a.text == "◆" for a in labels)
+    assert all(a.hovertext.startswith(f"Event number {i}") for i, a in enumerate(labels))
+    assert_valid(fig)

@@ -3,31 +3,70 @@
 Text that users typed (quotes, names, event titles) reaches Plotly escaped with
 :func:`plotly_text`: Plotly reads ``<b>``, ``<br>`` and ``<a href>`` tags in labels and hover
 text, and a quote must never become markup.
+
+Every trace is WebGL (``Scattergl``) or a heatmap, so a chart of thousands of points stays
+quick in the browser; beyond :data:`tracker.timeline.MAX_POINTS` statements the timeline
+hands over :class:`~tracker.timeline.Bucket` groups instead of rows, drawn one marker each.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 
+import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import qualitative, sample_colorscale
 
-from tracker.timeline import TimelineRow, excerpt
+from tracker.timeline import (
+    HELD_STATUSES,
+    Bucket,
+    Lane,
+    Period,
+    TimelineData,
+    TimelineRow,
+    excerpt,
+    round_stance,
+)
 
 NEUTRAL_COLOUR = "#7f7f7f"
 VERIFIED_SYMBOL = "circle"
 UNVERIFIED_SYMBOL = "circle-open"
+STATUS_SYMBOLS = {
+    "verified": VERIFIED_SYMBOL,
+    "pending": UNVERIFIED_SYMBOL,
+    "rejected": "x",
+    "retracted": "square-open",
+}
 EVENT_COLOUR = "#444444"
 ERA_COLOUR = "rgba(120, 120, 120, 0.14)"
 LANE_HEIGHT = 46
+COMPACT_LANE_HEIGHT = 28  # per lane once there are more than COMPACT_AFTER lanes
+COMPACT_AFTER = 16
 DODGE = 0.36
 STACK_SHARE = 0.35  # lane units per statement on one day, beyond the first few
 EVENT_LABEL_CHARS = 28
+LABEL_TIERS = 3
+PLOT_WIDTH_GUESS = 800  # pixels: the plot's width on a laptop, to keep event labels apart
+CHAR_PX = 6.5  # average width of a character of an 11px label
+TICK_CHAR_PX = 6.6  # the same for the 12px lane names
+BAND_OPACITY = 0.22
+STATUS_OFFSET = {"verified": 0.14, "pending": -0.14}  # grouped points: two rows per lane
+MAX_LINES = 12
+# How a group's period reads in its hover, from the point's x (the middle of the period).
+_PERIOD_HOVER = {
+    "day": "%{x|%d %b %Y}",
+    "week": "week %{x|%V of %G}",
+    "month": "%{x|%b %Y}",
+    "quarter": "Q%{x|%q %Y}",
+    "year": "%{x|%Y}",
+}
 
 _PRECISION_FORMATS = {"day": "%d %b %Y", "month": "%b %Y", "year": "%Y"}
 
@@ -70,6 +109,24 @@ def format_date(day: date, precision: str = "day") -> str:
     return day.strftime(_PRECISION_FORMATS.get(precision, "%d %b %Y"))
 
 
+def period_label(period: Period, start: date) -> str:
+    """How a group's period reads in a hover: ``Jun 2025``, ``Q2 2025``, ``week of …``."""
+    if period == "day":
+        return format_date(start)
+    if period == "week":
+        return f"week of {format_date(start)}"
+    if period == "month":
+        return format_date(start, "month")
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return str(start.year)
+
+
+@lru_cache(maxsize=64)
+def _rdbu(position: float) -> str:
+    return str(sample_colorscale("RdBu", [position], colortype="rgb")[0])
+
+
 def stance_colours(levels: Sequence[Level]) -> dict[int, str]:
     """A diverging colour per level: reds against, grey neutral, blues in favour.
 
@@ -85,7 +142,7 @@ def stance_colours(levels: Sequence[Level]) -> dict[int, str]:
             continue
         strength = abs(value) / reach
         position = 0.5 + (1 if value > 0 else -1) * (0.2 + 0.3 * strength)
-        colours[value] = sample_colorscale("RdBu", [position], colortype="rgb")[0]
+        colours[value] = _rdbu(round(position, 6))
     return colours
 
 
@@ -112,6 +169,13 @@ def plotted_day(row: TimelineRow) -> date:
 def lane_order(rows: Sequence[TimelineRow]) -> list[str]:
     """Actor names in the order the lanes appear, top to bottom (alphabetical)."""
     return sorted({row.actor_name for row in rows})
+
+
+def _lane_names(lanes: Sequence[Lane] | Sequence[str] | None, present: Iterable[str]) -> list[str]:
+    """Lane names top to bottom: as given (names or :class:`Lane`), then any missing ones."""
+    names = [lane if isinstance(lane, str) else lane.name for lane in lanes or ()]
+    seen = set(names)
+    return names + sorted({name for name in present if name not in seen})
 
 
 @dataclass(frozen=True)
@@ -147,7 +211,7 @@ def _lay_out_lanes(rows: Sequence[TimelineRow], lanes: list[str]) -> _Lanes:
         count = len(members)
         step = min(DODGE, 0.8 * size_of[name] / count) if count > 1 else 0.0
         for k, i in enumerate(members):
-            positions[i] = centre_of[name] + (k - (count - 1) / 2) * step
+            positions[i] = round(centre_of[name] + (k - (count - 1) / 2) * step, 4)
     return _Lanes(centres=centres, positions=positions, height=max(total, 1.0))
 
 
@@ -162,7 +226,7 @@ def _hover_fields(row: TimelineRow) -> list[object]:
         speaker,
         plotly_text(row.stance_label),
         plotly_text(row.status),
-        plotly_text(row.excerpt) or "(no text)",
+        plotly_text(excerpt(row.excerpt, 90)) or "(no text)",
         plotly_text(row.source_site) or "no source",
     ]
 
@@ -177,8 +241,8 @@ HOVER_TEMPLATE = (
 )
 
 
-def _x_range(rows: Sequence[TimelineRow], events: Sequence[TimelineEvent]) -> list[str] | None:
-    days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
+def _x_range(days: Iterable[date], events: Sequence[TimelineEvent]) -> list[str] | None:
+    days = list(days)
     for event in events:
         days.extend(period_of(event.starts_on, event.date_precision))
         if event.ends_on is not None:
@@ -190,17 +254,29 @@ def _x_range(rows: Sequence[TimelineRow], events: Sequence[TimelineEvent]) -> li
     return [(first - pad).isoformat(), (last + pad).isoformat()]
 
 
-def _add_events(fig: go.Figure, events: Sequence[TimelineEvent]) -> int:
-    """Lines for events, shaded bands for eras; return how many label rows were used."""
+def _add_events(
+    fig: go.Figure, events: Sequence[TimelineEvent], x_range: list[str] | None = None
+) -> int:
+    """Lines for events, shaded bands for eras; return how many label rows were used.
+
+    Labels go on up to :data:`LABEL_TIERS` rows above the plot, each on the first row where it
+    would not run into the previous label; one that fits nowhere shrinks to a diamond whose
+    hover still names the event.
+    """
     ordered = sorted(events, key=lambda e: (e.starts_on, e.title))
+    first_day = date.fromisoformat(x_range[0]) if x_range else None
+    span = (date.fromisoformat(x_range[1]) - first_day).days if x_range and first_day else 0
+    tier_ends = [-math.inf] * LABEL_TIERS  # where each row's last label ends, in pixels
     tiers = 0
-    for i, event in enumerate(ordered):
+    for event in ordered:
         first, last = period_of(event.starts_on, event.date_precision)
-        start = (first + (last - first) / 2).isoformat()  # mid-period, as for statements
+        middle = first + (last - first) / 2  # mid-period, as for statements
+        start = middle.isoformat()
         title = plotly_text(event.title)
         when = format_date(event.starts_on, event.date_precision)
         if event.ends_on is not None and event.ends_on > event.starts_on:
             when += f" – {format_date(event.ends_on, event.date_precision)}"
+            middle = first
             start = first.isoformat()
             fig.add_shape(
                 type="rect",
@@ -228,7 +304,14 @@ def _add_events(fig: go.Figure, events: Sequence[TimelineEvent]) -> int:
                 layer="below",
                 name=title,
             )
-        tier = i % 3
+        label = excerpt(event.title, EVENT_LABEL_CHARS)
+        x_px = (middle - first_day).days / span * PLOT_WIDTH_GUESS if first_day and span else 0.0
+        width = CHAR_PX * len(label) + 8
+        tier = next((t for t, end in enumerate(tier_ends) if end <= x_px), None)
+        if tier is None:
+            label, width = "◆", 12
+            tier = min(range(LABEL_TIERS), key=lambda t: tier_ends[t])
+        tier_ends[tier] = max(tier_ends[tier], x_px + width)
         tiers = max(tiers, tier + 1)
         fig.add_annotation(
             x=start,
@@ -239,7 +322,7 @@ def _add_events(fig: go.Figure, events: Sequence[TimelineEvent]) -> int:
             yanchor="bottom",
             xanchor="left",
             showarrow=False,
-            text=plotly_text(excerpt(event.title, EVENT_LABEL_CHARS)),
+            text=plotly_text(label),
             hovertext=f"{title}<br>{when}",
             font={"size": 11, "color": EVENT_COLOUR},
         )
@@ -248,7 +331,7 @@ def _add_events(fig: go.Figure, events: Sequence[TimelineEvent]) -> int:
 
 def _period_trace(
     rows: Sequence[TimelineRow], positions: list[float], members: list[int], value: int, colour: str
-) -> go.Scattergl:
+) -> dict[str, Any]:
     """Faint whiskers across the month or year that imprecise dates stand for."""
     xs: list[str | None] = []
     ys: list[float | None] = []
@@ -256,16 +339,149 @@ def _period_trace(
         first, last = period_of(rows[i].said_on, rows[i].date_precision)
         xs += [first.isoformat(), last.isoformat(), None]
         ys += [positions[i], positions[i], None]
-    return go.Scattergl(
-        x=xs,
-        y=ys,
-        mode="lines",
-        line={"color": colour, "width": 2},
-        opacity=0.35,
-        hoverinfo="skip",
-        showlegend=False,
-        legendgroup=f"stance{value}",
-        meta={"stance": value, "period": True},
+    return {
+        "type": "scattergl",
+        "x": xs,
+        "y": ys,
+        "mode": "lines",
+        "line": {"color": colour, "width": 2},
+        "opacity": 0.35,
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "legendgroup": f"stance{value}",
+        "meta": {"stance": value, "period": True},
+    }
+
+
+# --- the stance held between statements ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldSpan:
+    """A lane's stance from one statement (or period) until the next one changes it."""
+
+    lane: str
+    start: date
+    end: date
+    stance: int
+
+
+def held_spans(marks: Iterable[tuple[str, date, int]], until: date | None = None) -> list[HeldSpan]:
+    """Spans of unchanged stance per lane from ``(lane, day, stance)`` marks.
+
+    Each stance holds from its mark to the next mark in its lane; the last one holds until
+    ``until`` (the end of the chart), or ends where it was said. Runs of the same stance merge;
+    on a day with several marks, the last one given counts.
+    """
+    by_lane: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    for lane, day, stance in marks:
+        by_lane[lane].append((day, stance))
+    spans: list[HeldSpan] = []
+    for lane, seq in by_lane.items():
+        seq.sort(key=lambda item: item[0])  # stable: same-day marks keep their order
+        current: tuple[date, int] | None = None
+        for day, stance in seq:
+            if current is None:
+                current = (day, stance)
+            elif stance != current[1]:
+                if day > current[0]:
+                    spans.append(HeldSpan(lane, current[0], day, current[1]))
+                current = (day, stance)
+        if current is not None:
+            end = max(until, current[0]) if until is not None else current[0]
+            if end > current[0]:
+                spans.append(HeldSpan(lane, current[0], end, current[1]))
+    return spans
+
+
+def _band_traces(
+    spans: Sequence[HeldSpan], centre_of: dict[str, float], colours: dict[int, str], width: int
+) -> list[dict[str, Any]]:
+    """Wide faint lines along each lane, coloured by the stance held."""
+    by_stance: dict[int, tuple[list[str | None], list[float | None]]] = {}
+    for span in spans:
+        xs, ys = by_stance.setdefault(span.stance, ([], []))
+        y = centre_of[span.lane]
+        xs += [span.start.isoformat(), span.end.isoformat(), None]
+        ys += [y, y, None]
+    return [
+        {
+            "type": "scattergl",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "line": {"color": colours.get(value, NEUTRAL_COLOUR), "width": width},
+            "opacity": BAND_OPACITY,
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "legendgroup": f"stance{value}",
+            "meta": {"stance": value, "band": True},
+        }
+        for value, (xs, ys) in sorted(by_stance.items(), reverse=True)
+    ]
+
+
+def _scale(
+    levels: Sequence[Level], stances: Iterable[int], fallback: dict[int, str]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Colours and labels for every level, plus grey for stances outside the scale."""
+    colours = stance_colours(levels)
+    labels = {level.value: level.label for level in levels}
+    for value in stances:
+        colours.setdefault(value, NEUTRAL_COLOUR)
+        labels.setdefault(value, fallback.get(value, f"{value:+d}"))
+    return colours, labels
+
+
+def _lane_px(lane_count: int) -> int:
+    return LANE_HEIGHT if lane_count <= COMPACT_AFTER else COMPACT_LANE_HEIGHT
+
+
+def _finish_layout(
+    fig: go.Figure,
+    *,
+    lane_names: list[str],
+    centres: list[float],
+    height_units: float,
+    tiers: int,
+    x_range: list[str] | None,
+    legend_title: str,
+) -> None:
+    lane_count = len(lane_names)
+    lane_px = _lane_px(lane_count)
+    # A fixed left margin as wide as the longest lane name: Plotly's automargin would draw the
+    # chart twice (once to measure the labels), which costs more than the points themselves.
+    label_px = max((len(name) for name in lane_names), default=4) * TICK_CHAR_PX
+    fig.update_layout(
+        height=max(300, round(140 + lane_px * height_units) + 16 * tiers),
+        margin={"l": round(20 + label_px), "r": 10, "t": 30 + 16 * tiers, "b": 70},
+        legend={
+            "title": {"text": legend_title},
+            "traceorder": "normal",
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.02 if lane_count > COMPACT_AFTER else -0.08,
+            "xanchor": "left",
+            "x": 0,
+        },
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="pan",
+        plot_bgcolor="white",
+        uirevision="timeline",
+    )
+    fig.update_xaxes(type="date", range=x_range, showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(zeroline=False)
+    fig.update_yaxes(
+        tickmode="array",
+        tickvals=centres,
+        ticktext=[plotly_text(name) for name in lane_names],
+        range=[-0.1, height_units + 0.1],
+        showgrid=True,
+        gridcolor="#eeeeee",
+        zeroline=False,
+        fixedrange=True,
+        automargin=False,
     )
 
 
@@ -275,80 +491,397 @@ def swimlane_figure(
     events: Sequence[TimelineEvent] = (),
     *,
     show_events: bool = True,
+    lanes: Sequence[Lane] | Sequence[str] | None = None,
 ) -> go.Figure:
     """One lane per actor, one marker per statement coloured by stance.
 
-    Verified statements are solid, all others (pending) hollow. Each level of the topic's
-    scale has a legend entry, in scale order from the most favourable down, whether or not it
-    has points. ``customdata[0]`` of every point is its statement id.
+    Verified statements are solid, pending ones hollow (rejected a cross, retracted a hollow
+    square, when asked for). Behind the markers, a faint band along each lane shows the
+    stance held from one statement to the next. Each level of the topic's scale has a legend
+    entry, in scale order from the most favourable down, whether or not it has points.
+    ``customdata[0]`` of every point is its statement id. ``lanes`` gives the lane order top
+    to bottom (default: by name).
     """
-    lanes = lane_order(rows)
-    colours = stance_colours(levels)
-    for row in rows:  # a stance outside the scale still gets drawn, in grey
-        colours.setdefault(row.stance, NEUTRAL_COLOUR)
-    labels = {level.value: level.label for level in levels}
-    for row in rows:
-        labels.setdefault(row.stance, row.stance_label)
-    layout = _lay_out_lanes(rows, lanes)
+    lane_names = _lane_names(lanes, (row.actor_name for row in rows))
+    colours, labels = _scale(
+        levels, (row.stance for row in rows), {r.stance: r.stance_label for r in rows}
+    )
+    layout = _lay_out_lanes(rows, lane_names)
     positions = layout.positions
+    centre_of = dict(zip(lane_names, layout.centres, strict=True))
 
-    fig = go.Figure()
+    ends = [period_of(row.said_on, row.date_precision)[1] for row in rows]
+    spans = held_spans(
+        (
+            (row.actor_name, plotted_day(row), row.stance)
+            for row in sorted(rows, key=lambda r: (r.said_on, r.statement_id))
+            if row.status in HELD_STATUSES
+        ),
+        until=max(ends) if ends else None,
+    )
+    traces = _band_traces(spans, centre_of, colours, round(_lane_px(len(lane_names)) * 0.4))
+
     for value in sorted(colours, reverse=True):
-        for verified in (True, False):
+        for status in STATUS_SYMBOLS:
             members = [
                 i
                 for i, row in enumerate(rows)
-                if row.stance == value and (row.status == "verified") == verified
+                if row.stance == value and _status_key(row.status) == status
             ]
-            if not members and not verified:
+            if not members and status != "verified":
                 continue
             imprecise = [i for i in members if rows[i].date_precision in ("month", "year")]
             if imprecise:
-                fig.add_trace(_period_trace(rows, positions, imprecise, value, colours[value]))
+                traces.append(_period_trace(rows, positions, imprecise, value, colours[value]))
             # An empty level still gets its legend entry, from a trace with one blank point.
-            xs: list[str | None] = [plotted_day(rows[i]).isoformat() for i in members] or [None]
-            ys: list[float | None] = [positions[i] for i in members] or [None]
-            fig.add_trace(
-                go.Scattergl(
-                    x=xs,
-                    y=ys,
-                    customdata=[_hover_fields(rows[i]) for i in members] or None,
-                    mode="markers",
-                    name=plotly_text(labels[value]),
-                    legendgroup=f"stance{value}",
-                    showlegend=verified,
-                    marker={
+            traces.append(
+                {
+                    "type": "scattergl",
+                    "x": [plotted_day(rows[i]).isoformat() for i in members] or [None],
+                    "y": [positions[i] for i in members] or [None],
+                    "customdata": [_hover_fields(rows[i]) for i in members] or None,
+                    "mode": "markers",
+                    "name": plotly_text(labels[value]),
+                    "legendgroup": f"stance{value}",
+                    "showlegend": status == "verified",
+                    "marker": {
                         "color": colours[value],
                         "size": 13,
-                        "symbol": VERIFIED_SYMBOL if verified else UNVERIFIED_SYMBOL,
+                        "symbol": STATUS_SYMBOLS[status],
                         "line": {"width": 2.5, "color": colours[value]},
                     },
-                    hovertemplate=HOVER_TEMPLATE,
-                    meta={"stance": value, "verified": verified},
-                )
+                    "hovertemplate": HOVER_TEMPLATE,
+                    "meta": {"stance": value, "verified": status == "verified", "status": status},
+                }
             )
 
-    tiers = _add_events(fig, events) if show_events else 0
+    # Validating thousands of points costs more than drawing them; the traces are built
+    # from known keys here, and the tests check the result against Plotly's schema.
+    fig = go.Figure(data=traces, _validate=False)
+    days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
+    x_range = _x_range(days, events if show_events else ())
+    tiers = _add_events(fig, events, x_range) if show_events else 0
+    _finish_layout(
+        fig,
+        lane_names=lane_names,
+        centres=layout.centres,
+        height_units=layout.height,
+        tiers=tiers,
+        x_range=x_range,
+        legend_title="Stance",
+    )
+    return fig
+
+
+def _status_key(status: str) -> str:
+    return status if status in STATUS_SYMBOLS else "pending"
+
+
+def _bucket_spans(buckets: Sequence[Bucket]) -> list[HeldSpan]:
+    """Held stance per lane from grouped points: each period's mean, rounded, until the next
+    period with statements."""
+    per_period: dict[tuple[str, date], list[float]] = {}
+    ends = []
+    for b in buckets:
+        ends.append(b.end)
+        if b.status not in HELD_STATUSES and b.status != "any":
+            continue
+        total = per_period.setdefault((b.actor_name, b.start), [0.0, 0.0])
+        total[0] += b.mean_stance * b.count
+        total[1] += b.count
+    marks = [
+        (lane, start, round_stance(total / count))
+        for (lane, start), (total, count) in per_period.items()
+    ]
+    marks.sort(key=lambda mark: mark[1])
+    return held_spans(marks, until=max(ends) if ends else None)
+
+
+def bucket_swimlane_figure(
+    buckets: Sequence[Bucket],
+    levels: Sequence[Level],
+    events: Sequence[TimelineEvent] = (),
+    *,
+    show_events: bool = True,
+    lanes: Sequence[Lane] | Sequence[str] | None = None,
+    period: Period = "month",
+) -> go.Figure:
+    """Swimlanes for many statements: one marker per actor, period and status.
+
+    A marker's colour is the level nearest the period's mean stance, its size grows with the
+    number of statements, verified groups sit solid in the upper half of the lane and pending
+    ones hollow in the lower half. ``customdata`` is ``[statement id, count, mean stance]``, the
+    id being the group's last filed statement, which a click opens; ``text`` is the actor.
+    """
+    lane_names = _lane_names(lanes, (b.actor_name for b in buckets))
+    level_of = [round_stance(b.mean_stance) for b in buckets]
+    colours, labels = _scale(levels, set(level_of), {})
+    count = len(lane_names)
+    centres = [count - i - 0.5 for i in range(count)]
+    centre_of = dict(zip(lane_names, centres, strict=True))
+    biggest = max((b.count for b in buckets), default=1)
+    names = {name: plotly_text(name) for name in lane_names}
+
+    band_width = round(_lane_px(count) * 0.3)
+    traces = _band_traces(_bucket_spans(buckets), centre_of, colours, band_width)
+
+    groups: dict[tuple[int, str], list[Bucket]] = defaultdict(list)
+    for b, level in zip(buckets, level_of, strict=True):
+        groups[(level, _status_key(b.status))].append(b)
+    for value in sorted(colours, reverse=True):
+        for status in STATUS_SYMBOLS:
+            members = groups.get((value, status), [])
+            if not members and status != "verified":
+                continue
+            label = plotly_text(labels[value])
+            trace: dict[str, Any] = {
+                "type": "scattergl",
+                "x": [None],
+                "hovertemplate": (
+                    f"<b>%{{text}}</b> · {_PERIOD_HOVER[period]}<br>"
+                    f"%{{customdata[1]}} {status} · mean %{{customdata[2]:+.1f}} ({label})"
+                    "<br>Click to open one<extra></extra>"
+                ),
+                "mode": "markers",
+                "name": label,
+                "legendgroup": f"stance{value}",
+                "showlegend": status == "verified",
+                "marker": {
+                    "color": colours[value],
+                    "size": 8,
+                    "symbol": STATUS_SYMBOLS[status],
+                    "line": {"width": 1.5, "color": colours[value]},
+                },
+                "meta": {"stance": value, "verified": status == "verified", "status": status},
+            }
+            if members:
+                # Numbers travel as typed arrays, dates and names as numpy arrays too: compact
+                # JSON and cheap copies (Plotly and Streamlit each copy the figure once).
+                numbers = np.array(
+                    [(b.sample_id, b.count, b.mean_stance) for b in members], dtype="f8"
+                )
+                numbers[:, 2] = numbers[:, 2].round(2)
+                offset = STATUS_OFFSET.get(status, 0.0)
+                trace["x"] = np.array([b.middle for b in members], "datetime64[D]")
+                trace["y"] = np.array([centre_of[b.actor_name] for b in members], "f4") + offset
+                trace["text"] = np.array([names[b.actor_name] for b in members])
+                trace["customdata"] = numbers
+                trace["marker"]["size"] = (5 + 9 * np.sqrt(numbers[:, 1] / biggest)).astype("f4")
+            traces.append(trace)
+    fig = go.Figure(data=traces, _validate=False)
+    days = [day for b in buckets for day in (b.start, b.end)]
+    x_range = _x_range(days, events if show_events else ())
+    tiers = _add_events(fig, events, x_range) if show_events else 0
+    _finish_layout(
+        fig,
+        lane_names=lane_names,
+        centres=centres,
+        height_units=max(count, 1),
+        tiers=tiers,
+        x_range=x_range,
+        legend_title="Mean stance",
+    )
+    return fig
+
+
+def timeline_figure(
+    data: TimelineData,
+    levels: Sequence[Level],
+    events: Sequence[TimelineEvent] = (),
+    *,
+    show_events: bool = True,
+) -> go.Figure:
+    """The swimlanes for ``data``: per statement, or per group when ``data`` is grouped."""
+    if data.grouped:
+        return bucket_swimlane_figure(
+            data.buckets,
+            levels,
+            events,
+            show_events=show_events,
+            lanes=data.lanes,
+            period=data.period or "month",
+        )
+    return swimlane_figure(data.rows, levels, events, show_events=show_events, lanes=data.lanes)
+
+
+# --- stance lines --------------------------------------------------------------------------
+
+
+def _line_series(
+    data: TimelineData, wanted: set[str]
+) -> dict[str, list[tuple[date, float, int, str]]]:
+    """Per wanted lane: (day, stance, statement id, hover) in date order, held statuses only."""
+    series: dict[str, list[tuple[date, float, int, str]]] = defaultdict(list)
+    if not data.grouped:
+        for row in sorted(data.rows, key=lambda r: (r.said_on, r.statement_id)):
+            if row.status not in HELD_STATUSES or row.actor_name not in wanted:
+                continue
+            hover = (
+                f"<b>{plotly_text(row.actor_name)}</b> · "
+                f"{format_date(row.said_on, row.date_precision)}<br>"
+                f"{plotly_text(row.stance_label)}"
+            )
+            series[row.actor_name].append(
+                (plotted_day(row), float(row.stance), row.statement_id, hover)
+            )
+        return series
+    merged: dict[tuple[str, date], list[Any]] = {}
+    for b in data.buckets:
+        if (b.status not in HELD_STATUSES and b.status != "any") or b.actor_name not in wanted:
+            continue
+        entry = merged.setdefault((b.actor_name, b.start), [b, 0.0, 0, b.sample_id])
+        entry[1] += b.mean_stance * b.count
+        entry[2] += b.count
+        entry[3] = max(entry[3], b.sample_id)
+    for (lane, _start), (b, total, count, sample) in sorted(
+        merged.items(), key=lambda kv: kv[0][1]
+    ):
+        mean = total / count
+        hover = (
+            f"<b>{plotly_text(lane)}</b> · {period_label(b.period, b.start)}<br>"
+            f"mean {mean:+.2f} over {count} statements"
+        )
+        series[lane].append((b.middle, round(mean, 3), sample, hover))
+    return series
+
+
+def stance_lines_figure(
+    data: TimelineData,
+    levels: Sequence[Level],
+    events: Sequence[TimelineEvent] = (),
+    *,
+    show_events: bool = True,
+    max_lines: int = MAX_LINES,
+) -> go.Figure:
+    """One step line per actor on a shared stance axis, the first ``max_lines`` lanes only.
+
+    Per statement the line steps at each statement; grouped, it steps at each period's mean.
+    ``customdata[0]`` of every point is a statement id, as on the swimlanes.
+    """
+    present = {row.actor_name for row in data.rows} | {b.actor_name for b in data.buckets}
+    names = [lane.name for lane in data.lanes if lane.name in present][:max_lines]
+    series = _line_series(data, set(names))
+    names = [name for name in names if series.get(name)]
+    palette = qualitative.D3 + qualitative.Safe
+    fig = go.Figure()
+    for i, name in enumerate(names):
+        points = series[name]
+        fig.add_trace(
+            go.Scattergl(
+                x=[p[0].isoformat() for p in points],
+                y=[p[1] for p in points],
+                customdata=[[p[2]] for p in points],
+                hovertext=[p[3] for p in points],
+                hovertemplate="%{hovertext}<extra></extra>",
+                mode="lines+markers",
+                line={"shape": "hv", "width": 2, "color": palette[i % len(palette)]},
+                marker={"size": 6 if data.grouped else 8},
+                name=plotly_text(name),
+            )
+        )
+    values = sorted({level.value for level in levels})
+    days = [p[0] for name in names for p in series[name]]
+    x_range = _x_range(days, events if show_events else ())
+    tiers = _add_events(fig, events, x_range) if show_events else 0
     fig.update_layout(
-        height=max(300, round(110 + LANE_HEIGHT * layout.height) + 16 * tiers),
+        height=460 + 16 * tiers,
         margin={"l": 10, "r": 10, "t": 30 + 16 * tiers, "b": 40},
-        legend={"title": {"text": "Stance"}, "traceorder": "normal"},
+        legend={"title": {"text": "Country"}},
         hovermode="closest",
         clickmode="event+select",
         dragmode="pan",
         plot_bgcolor="white",
     )
-    fig.update_xaxes(type="date", range=_x_range(rows, events if show_events else ()))
+    fig.update_xaxes(type="date", range=x_range)
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
     fig.update_yaxes(
         tickmode="array",
-        tickvals=layout.centres,
-        ticktext=[plotly_text(name) for name in lanes],
-        range=[-0.1, layout.height + 0.1],
+        tickvals=values,
+        ticktext=[plotly_text(level.label) for level in sorted(levels, key=lambda lv: lv.value)],
+        range=[min(values, default=-2) - 0.4, max(values, default=2) + 0.4],
         showgrid=True,
         gridcolor="#eeeeee",
         zeroline=False,
         fixedrange=True,
         automargin=True,
     )
+    return fig
+
+
+# --- heatmap -------------------------------------------------------------------------------
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    months = []
+    current = date(first.year, first.month, 1)
+    while current <= last:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def stance_heatmap_figure(
+    cells: Sequence[Bucket],
+    levels: Sequence[Level],
+    *,
+    lanes: Sequence[Lane] | Sequence[str] | None = None,
+) -> go.Figure:
+    """Country × month, each cell the average stance of that month's statements.
+
+    ``cells`` are monthly groups (``tracker.timeline.timeline_buckets(..., "month")``); their
+    statuses are merged. Months without statements stay blank. Reds against, blues for, on the
+    same diverging scale as the swimlanes.
+    """
+    lane_names = _lane_names(lanes, (c.actor_name for c in cells))
+    sums: dict[tuple[str, date], list[float]] = {}
+    for c in cells:
+        month = date(c.start.year, c.start.month, 1)
+        entry = sums.setdefault((c.actor_name, month), [0.0, 0.0])
+        entry[0] += c.mean_stance * c.count
+        entry[1] += c.count
+    months = _month_starts(min(m for _, m in sums), max(m for _, m in sums)) if sums else []
+    column = {m: i for i, m in enumerate(months)}
+    z: list[list[float | None]] = [[None] * len(months) for _ in lane_names]
+    counts: list[list[int]] = [[0] * len(months) for _ in lane_names]
+    row_of = {name: i for i, name in enumerate(lane_names)}
+    for (name, month), (total, count) in sums.items():
+        if name in row_of:
+            z[row_of[name]][column[month]] = round(total / count, 2)
+            counts[row_of[name]][column[month]] = int(count)
+    values = sorted({level.value for level in levels}) or [-2, 2]
+    reach = max(abs(v) for v in values) or 1
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[m.isoformat() for m in months],
+            y=[plotly_text(name) for name in lane_names],
+            customdata=counts,
+            colorscale="RdBu",
+            zmin=-reach,
+            zmax=reach,
+            zmid=0,
+            hoverongaps=False,
+            xgap=1,
+            ygap=1,
+            colorbar={
+                "title": {"text": "Mean stance"},
+                "tickvals": values,
+                "ticktext": [
+                    plotly_text(level.label) for level in sorted(levels, key=lambda lv: lv.value)
+                ]
+                or None,
+            },
+            hovertemplate=(
+                "<b>%{y}</b> · %{x|%b %Y}<br>mean %{z:+.2f} over %{customdata} statements"
+                "<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        height=max(300, 110 + _lane_px(len(lane_names)) * len(lane_names)),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(type="date", showgrid=False)
+    fig.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
     return fig

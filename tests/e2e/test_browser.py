@@ -36,7 +36,9 @@ def test_timeline_draws_the_swimlanes(app_url: str, browser: Browser) -> None:
         # The points are drawn by WebGL on a canvas layer, next to the SVG axes.
         assert page.locator(".js-plotly-plot canvas").count() >= 1
         page.get_by_text("Click a point").first.wait_for(timeout=10_000)
-        assert page.locator("[data-testid='stDataFrame']").count() == 1
+        # The table is one of the views beside the swimlanes (Timeline issue 5).
+        views = page.locator("[data-testid='stButtonGroup']").first
+        assert views.get_by_text("Table", exact=True).count() == 1
         assert page.locator("[data-testid='stException']").count() == 0
         assert not errors, errors
         if os.environ.get("TRACKER_SCREENSHOT") == "1":

@@ -1,15 +1,19 @@
-"""Shared widgets: the statement card shown on the Timeline (and later the Review page)."""
+"""Shared widgets: the statement card shown on the Timeline (and on other pages)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from tracker.sources import SourceView
 from tracker.statements import StatementView
-from tracker.timeline import site_of
+from tracker.timeline import NewsLink, site_of
 from tracker.topics import TopicView
-from tracker.ui.text import date_text, http_url, md_escape, md_link, md_quote
+from tracker.ui.text import date_text, http_url, md_escape, md_link, md_quote, time_text
 
+STATEMENT_PAGE = "tracker/ui/pages/statement.py"  # relative to app.py, as st.page_link wants
 STATUS_BADGES = {
     "verified": ":green-badge[verified]",
     "pending": ":orange-badge[pending review]",
@@ -43,8 +47,47 @@ def source_line(source: SourceView) -> str:
     return " · ".join(parts)
 
 
-def statement_card(statement: StatementView, topic: TopicView | None = None) -> None:
-    """Everything about one statement: who, when, what, how it is coded, and the evidence."""
+def news_line(item: NewsLink) -> str:
+    """A news item as Markdown: its title, linked when its address is http(s), and its date."""
+    line = md_link(item.title, item.url)
+    if item.published_at is not None:
+        line += f" · {time_text(item.published_at)}"
+    return line
+
+
+def history_link(statement_id: int) -> str:
+    """A link to the statement's page (history, edits, review), relative to this app."""
+    return f"[History and edits](statement?id={int(statement_id)})"
+
+
+def _history(statement_id: int) -> None:
+    """A link to the statement's own page: within the app when it has that page, else a plain
+    link to its address."""
+    try:
+        st.page_link(
+            STATEMENT_PAGE,
+            label="History and edits",
+            query_params={"id": str(int(statement_id))},
+            icon=":material/history:",
+        )
+    except StreamlitAPIException:
+        st.markdown(history_link(statement_id))
+
+
+def statement_card(
+    statement: StatementView,
+    topic: TopicView | None = None,
+    *,
+    news: Sequence[NewsLink] = (),
+    show_history: bool = True,
+    compact: bool = False,
+) -> None:
+    """Everything about one statement: who, when, what, how it is coded, and the evidence.
+
+    ``news`` are the news items it was taken from (``tracker.timeline.statement_news``);
+    ``show_history`` adds the link to its page with the history of its edits; ``compact``
+    stacks the details for a narrow column.
+    """
     with st.container(border=True):
         st.markdown(
             f"#### {md_escape(statement.actor_name)} · "
@@ -65,7 +108,7 @@ def statement_card(statement: StatementView, topic: TopicView | None = None) -> 
         if statement.summary:
             st.markdown(f"**Summary:** {md_escape(statement.summary)}")
 
-        who, how = st.columns(2)
+        who, how = (st.container(), st.container()) if compact else st.columns(2)
         with who:
             speaker = md_escape(statement.speaker_name) if statement.speaker_name else "not named"
             if statement.speaker_role:
@@ -99,3 +142,9 @@ def statement_card(statement: StatementView, topic: TopicView | None = None) -> 
             st.caption("No source recorded.")
         for source in statement.sources:
             st.markdown(f"- {source_line(source)}")
+        if news:
+            st.markdown("**From the news**")
+            for item in news:
+                st.markdown(f"- {news_line(item)}")
+        if show_history:
+            _history(statement.id)
