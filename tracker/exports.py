@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -39,6 +39,7 @@ from tracker.errors import TrackerError
 from tracker.events import EventView, list_events
 from tracker.imports import FORMULA_START, SOURCE_FIELDS, STATEMENT_COLUMNS, source_column
 from tracker.models import Actor, ActorKind, Source, Speaker, StanceLevel, Statement, Topic, User
+from tracker.statements import join_statement_context
 from tracker.timeutil import utcnow
 from tracker.topics import list_topics
 from tracker.validation import check_http_url
@@ -173,35 +174,26 @@ def statement_rows(
     if end is not None:
         conditions.append(col(Statement.said_on) <= end)
     query = (
-        select(
-            Statement,
-            col(Topic.slug),
-            col(Topic.title),
-            col(Topic.proposition),
-            col(Actor.code),
-            col(Actor.name),
-            col(Actor.kind),
-            col(Speaker.name),
-            col(target.code),
-            col(target.name),
-            col(StanceLevel.label),
-            col(contributor.username),
-            col(reviewer.username),
-        )
-        .join(Topic, col(Topic.id) == col(Statement.topic_id))
-        .join(Actor, col(Actor.id) == col(Statement.actor_id))
-        .join(Speaker, col(Speaker.id) == col(Statement.speaker_id), isouter=True)
-        .join(target, col(target.id) == col(Statement.target_actor_id), isouter=True)
-        .join(
-            StanceLevel,
-            and_(
-                col(StanceLevel.topic_id) == col(Statement.topic_id),
-                col(StanceLevel.value) == col(Statement.stance),
+        join_statement_context(
+            select(
+                Statement,
+                col(Topic.slug),
+                col(Topic.title),
+                col(Topic.proposition),
+                col(Actor.code),
+                col(Actor.name),
+                col(Actor.kind),
+                col(Speaker.name),
+                col(target.code),
+                col(target.name),
+                col(StanceLevel.label),
+                col(contributor.username),
+                col(reviewer.username),
             ),
-            isouter=True,
+            target,
+            contributor,
+            reviewer,
         )
-        .join(contributor, col(contributor.id) == col(Statement.contributor_id), isouter=True)
-        .join(reviewer, col(reviewer.id) == col(Statement.reviewer_id), isouter=True)
         .where(*conditions)
         .order_by(col(Statement.said_on), col(Statement.id))
     )

@@ -79,8 +79,7 @@ from tracker.models import (
 )
 from tracker.permissions import require_writer_or_system
 from tracker.speakers import get_or_create_speaker, speaker_name_problem
-from tracker.statements import CONTENT_FIELDS, check_statement_input
-from tracker.statements import _normalized as normalized_input
+from tracker.statements import CONTENT_FIELDS, check_statement_input, normalized_input
 from tracker.timeutil import utcnow
 from tracker.topics import get_topic_by_slug
 

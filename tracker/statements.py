@@ -29,12 +29,13 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from tracker.errors import PermissionDenied, ValidationError
@@ -270,7 +271,7 @@ def check_statement_input(
     return (None if problems else data), problems
 
 
-def _normalized(data: StatementCreate) -> StatementCreate:
+def normalized_input(data: StatementCreate) -> StatementCreate:
     """The input as it will be stored: blanks as None, language lower case, clean sources."""
     return StatementCreate(
         topic_id=data.topic_id,
@@ -311,7 +312,7 @@ def _content_snapshot(data: StatementCreate) -> dict[str, Any]:
 
 
 def _content(data: StatementCreate) -> dict[str, Any]:
-    return _content_snapshot(_normalized(data))
+    return _content_snapshot(normalized_input(data))
 
 
 def statement_snapshot(session: Session, statement: Statement) -> dict[str, Any]:
@@ -355,6 +356,31 @@ def statement_by_external_key(session: Session, key: str) -> int | None:
     return session.exec(select(Statement.id).where(Statement.external_key == key)).first()
 
 
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+
+def join_statement_context(query: SelectT, target: Any, contributor: Any, reviewer: Any) -> SelectT:
+    """Join what a statement is shown with: topic, actor, speaker, target (``target``, an alias
+    of Actor), stance level, contributor and reviewer (aliases of User); outer joins where the
+    statement may have none. Listings and exports select their columns from these."""
+    return (
+        query.join(Topic, col(Topic.id) == col(Statement.topic_id))
+        .join(Actor, col(Actor.id) == col(Statement.actor_id))
+        .join(Speaker, col(Speaker.id) == col(Statement.speaker_id), isouter=True)
+        .join(target, col(target.id) == col(Statement.target_actor_id), isouter=True)
+        .join(
+            StanceLevel,
+            and_(
+                col(StanceLevel.topic_id) == col(Statement.topic_id),
+                col(StanceLevel.value) == col(Statement.stance),
+            ),
+            isouter=True,
+        )
+        .join(contributor, col(contributor.id) == col(Statement.contributor_id), isouter=True)
+        .join(reviewer, col(reviewer.id) == col(Statement.reviewer_id), isouter=True)
+    )
+
+
 def list_statements(
     session: Session,
     *,
@@ -371,7 +397,7 @@ def list_statements(
     contributor = aliased(User)
     reviewer = aliased(User)
     # SQLModel's select() is typed for at most four entities; this wide one uses SQLAlchemy's.
-    query = (
+    query = join_statement_context(
         sa_select(
             Statement,
             col(Topic.title),
@@ -382,21 +408,10 @@ def list_statements(
             col(StanceLevel.label),
             col(contributor.username),
             col(reviewer.username),
-        )
-        .join(Topic, col(Topic.id) == col(Statement.topic_id))
-        .join(Actor, col(Actor.id) == col(Statement.actor_id))
-        .join(Speaker, col(Speaker.id) == col(Statement.speaker_id), isouter=True)
-        .join(target, col(target.id) == col(Statement.target_actor_id), isouter=True)
-        .join(
-            StanceLevel,
-            and_(
-                col(StanceLevel.topic_id) == col(Statement.topic_id),
-                col(StanceLevel.value) == col(Statement.stance),
-            ),
-            isouter=True,
-        )
-        .join(contributor, col(contributor.id) == col(Statement.contributor_id), isouter=True)
-        .join(reviewer, col(reviewer.id) == col(Statement.reviewer_id), isouter=True)
+        ),
+        target,
+        contributor,
+        reviewer,
     )
     if not include_deleted:
         query = query.where(col(Statement.deleted_at).is_(None))
@@ -689,7 +704,7 @@ def create_statement(
     data = _with_new_speaker(session, data, new_speaker, problems)
     if problems:
         raise ValidationError(problems)
-    clean = _normalized(data)
+    clean = normalized_input(data)
     statement = Statement(
         **{key: getattr(clean, key) for key in CONTENT_FIELDS},
         status=status,
@@ -771,7 +786,7 @@ def update_statement(
     data = _with_new_speaker(session, data, new_speaker, problems)
     if problems:
         raise ValidationError(problems)
-    clean = _normalized(data)
+    clean = normalized_input(data)
 
     if verified:
         edit = StatementEdit(
@@ -833,7 +848,7 @@ def apply_proposal(session: Session, statement: Statement, proposed: dict[str, A
     problems = statement_problems(session, data)
     if problems:
         raise ValidationError(problems)
-    _write_content(session, statement, _normalized(data))
+    _write_content(session, statement, normalized_input(data))
 
 
 def retract_statement(
@@ -1012,7 +1027,7 @@ def restore_statement(
                 + "; ".join(f"{k}: {v}" for k, v in content_problems.items())
             }
         )
-    _write_content(session, statement, _normalized(data))
+    _write_content(session, statement, normalized_input(data))
     statement.status = snapshot.get("status") or StatementStatus.PENDING
     statement.reviewer_id = snapshot.get("reviewer_id")
     statement.review_note = snapshot.get("review_note")
