@@ -3,9 +3,6 @@ Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,11 +13,8 @@ from tests.app.demo_db import build_demo_db
 from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    free_port,
     no_browser,
     serve_app,
-    wait_for_http,
 )
 
 
@@ -29,47 +23,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
         no_browser()
     tmp = tmp_path_factory.mktemp("e2e")
-    database_url = build_demo_db(tmp / "tracker.db")
-    port = free_port()
-    log = tmp / "streamlit.log"
-    env = {
-        **os.environ,
-        "TRACKER_DATABASE_URL": database_url,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/_stcore/health", server, log)
+    with serve_app(build_demo_db(tmp / "tracker.db"), tmp / "streamlit.log") as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,6 @@ source with its archived copy (the demo's own sources are offline citations).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +14,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.app.demo_db import build_demo_db
 from tests.app.test_timeline_page import add_turkish_statement
-from tests.e2e.harness import APP_IDLE, CHROMIUM, ROOT, free_port, no_browser, wait_for_http
+from tests.e2e.harness import APP_IDLE, CHROMIUM, no_browser, serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -32,46 +29,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     tmp = tmp_path_factory.mktemp("e2e-timeline")
     database_url = build_demo_db(tmp / "tracker.db")
     statement_id = add_turkish_statement(database_url)["statement"]
-    port = free_port()
-    log = tmp / "streamlit.log"
-    env = {
-        **os.environ,
-        "TRACKER_DATABASE_URL": database_url,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/_stcore/health", server, log)
+    with serve_app(database_url, tmp / "streamlit.log") as base:
         yield base, statement_id
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 POINT_OF_STATEMENT = """(id) => {
