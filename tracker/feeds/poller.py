@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import feedparser
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
@@ -85,10 +84,6 @@ GONE = "gone"
 _PROLOG_BYTES: Final = 64 * 1024
 _COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
 _ROOT_START = re.compile(r"<[A-Za-z_]")
-# An href or cite attribute, raw or escaped inside feed text, and whether its value is absolute.
-_LINK_ATTRIBUTE = re.compile(
-    rb"(?i)\b(?:href|cite)\s*=\s*(?:\"|'|&quot;|&#34;|&#x22;|&apos;|&#39;|&#x27;)?(https?://)?"
-)
 
 
 @dataclass(frozen=True)
@@ -139,17 +134,6 @@ def declares_entities(body: bytes) -> bool:
     return "<!ENTITY" in prolog.upper()
 
 
-def links_are_absolute(body: bytes) -> bool:
-    """Whether every ``href`` and ``cite`` in the document is an absolute http(s) URL.
-
-    Of the attributes feedparser resolves against the feed's address, these are the only
-    ones the sanitiser keeps; when all are absolute, resolving changes nothing that is stored,
-    and skipping it saves a fifth of the parse. Any doubt (an odd quote, a relative or
-    scheme-relative link, prose that looks like an attribute) means: resolve.
-    """
-    return all(m.group(1) is not None for m in _LINK_ATTRIBUTE.finditer(body))
-
-
 class MatcherCache:
     """One ActorMatcher per process and poll: aliases are read once, not once per feed."""
 
@@ -187,9 +171,6 @@ def _prepare(feed: ClaimedFeed, result: FetchResult) -> _Prepared:
             error="the feed declares XML entities, which the tracker refuses "
             "(they can expand without bound)"
         )
-    if _worker:
-        # Single-threaded worker process: feedparser's module settings can follow the document.
-        feedparser.RESOLVE_RELATIVE_URIS = not links_are_absolute(result.body)
     parsed = parse_feed(
         result.body, url=_stored_url(feed, result), content_type=result.content_type
     )
@@ -514,9 +495,6 @@ def _worker_init(database_url: str, gate: WriteGate | None) -> None:
     # The parent handles Ctrl-C and SIGTERM and lets the workers finish the feed in hand.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # parse_feed sanitises every title and summary with nh3 after feedparser; feedparser's own
-    # sanitiser, a pure-Python second pass, costs a fifth of the parse and is skipped here.
-    feedparser.SANITIZE_HTML = False
     _worker.update(engine=make_engine(database_url), gate=gate, matchers=MatcherCache())
 
 

@@ -6,9 +6,12 @@ Rust ``ammonia`` sanitiser) with a short allow-list rather than a deny-list.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from collections.abc import Callable
 from typing import Final
+from urllib.parse import urljoin
 
 import nh3
 
@@ -32,24 +35,42 @@ _URL_ATTRIBUTES: Final = frozenset({"href", "cite"})
 _ABSOLUTE_HTTP = re.compile(r"\Ahttps?://[^\s/]", re.IGNORECASE)
 
 
-def _only_http_urls(_tag: str, attribute: str, value: str) -> str | None:
-    # nh3 checks the scheme of href but not of cite, so both are checked here.
-    if attribute in _URL_ATTRIBUTES and not _ABSOLUTE_HTTP.match(value.strip()):
-        return None
-    return value
+def _http_urls_against(base: str | None) -> Callable[[str, str, str], str | None]:
+    """The attribute filter: links become absolute http(s) URLs (resolved against ``base``,
+    the address the fragment came from) or go."""
+
+    def keep(_tag: str, attribute: str, value: str) -> str | None:
+        # nh3 checks the scheme of href but not of cite, so both are checked here.
+        if attribute not in _URL_ATTRIBUTES or _ABSOLUTE_HTTP.match(value.strip()):
+            return value
+        if base is None:
+            # A relative link would resolve against the tracker's own address.
+            return None
+        try:
+            url = urljoin(base, value.strip())
+        except ValueError:
+            return None
+        return url if _ABSOLUTE_HTTP.match(url) else None
+
+    return keep
 
 
-_SAFE = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    clean_content_tags=set(DROPPED_WITH_CONTENT),
-    attributes={"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}},
-    url_schemes=set(ALLOWED_SCHEMES),
-    link_rel=LINK_REL,
-    # A relative link would resolve against the tracker's own address, which is never meant.
-    url_relative="deny",
-    attribute_filter=_only_http_urls,
-    strip_comments=True,
-)
+@functools.lru_cache(maxsize=256)
+def _safe_cleaner(base: str | None) -> nh3.Cleaner:
+    # One per feed address, built in microseconds and kept for the next poll of that feed.
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}},
+        url_schemes=set(ALLOWED_SCHEMES),
+        link_rel=LINK_REL,
+        # The filter has already made every kept link absolute, or dropped it.
+        url_relative="pass_through",
+        attribute_filter=_http_urls_against(base),
+        strip_comments=True,
+    )
+
+
 _TEXT_ONLY = nh3.Cleaner(
     tags=set(),
     clean_content_tags=set(DROPPED_WITH_CONTENT),
@@ -67,9 +88,13 @@ _BLOCK_TAG = re.compile(
 _WHITESPACE = re.compile(r"\s+")
 
 
-def sanitize_html(fragment: str) -> str:
-    """The fragment with only harmless markup left and outbound links marked nofollow."""
-    return _SAFE.clean(fragment).strip()
+def sanitize_html(fragment: str, base: str | None = None) -> str:
+    """The fragment with only harmless markup left and outbound links marked nofollow.
+
+    Relative links are resolved against ``base`` (an absolute http(s) URL: where the fragment
+    was published) and dropped without one.
+    """
+    return _safe_cleaner(base).clean(fragment).strip()
 
 
 def html_to_text(fragment: str) -> str:
