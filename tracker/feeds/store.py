@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import ColumnElement, insert, or_
-from sqlmodel import Session, col, func, select
+from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select
+from sqlmodel import Session
 
 from tracker.feeds.canonical import canonical_url
 from tracker.feeds.parse import ParsedEntry
@@ -25,6 +25,8 @@ from tracker.timeutil import as_utc, utcnow
 
 # Well under SQLite's bound-parameter limit, and a reasonable IN list for PostgreSQL.
 LOOKUP_CHUNK: Final = 500
+_NEWS_ITEM: Final[Table] = NewsItem.__table__  # type: ignore[attr-defined]
+_NEWS_ITEM_ACTOR: Final[Table] = NewsItemActor.__table__  # type: ignore[attr-defined]
 
 T = TypeVar("T")
 
@@ -81,15 +83,17 @@ def store_entries(
     if not candidates:
         return result
 
+    # Core statements on the session's connection: the ORM's per-statement bookkeeping
+    # cost more than these indexed lookups.
+    connection = session.connection()
+    items = _NEWS_ITEM.c
     this_feed = _in_feed(feed_id)
     stored = _Seen(
-        guids=_existing(session, col(NewsItem.guid), [e.guid for e, _ in candidates], this_feed),
-        urls=_existing(
-            session, col(NewsItem.canonical_url), [u for _, u in candidates if u], this_feed
-        ),
+        guids=_existing(connection, items.guid, [e.guid for e, _ in candidates], this_feed),
+        urls=_existing(connection, items.canonical_url, [u for _, u in candidates if u], this_feed),
         hashes=_existing(
-            session,
-            col(NewsItem.content_hash),
+            connection,
+            items.content_hash,
             [e.content_hash for e, u in candidates if u is None],
             this_feed,
         ),
@@ -101,10 +105,10 @@ def store_entries(
 
     other_feeds = _not_in_feed(feed_id)
     first_by_url = _first_copies(
-        session, col(NewsItem.canonical_url), {u for _, u in fresh if u}, other_feeds
+        connection, items.canonical_url, {u for _, u in fresh if u}, other_feeds
     )
     first_by_hash = _first_copies(
-        session, col(NewsItem.content_hash), {e.content_hash for e, _ in fresh}, other_feeds
+        connection, items.content_hash, {e.content_hash for e, _ in fresh}, other_feeds
     )
 
     rows: list[dict[str, Any]] = []
@@ -126,20 +130,25 @@ def store_entries(
                 "same_story_as_id": first,
             }
         )
-    # Bulk INSERT … RETURNING rather than ORM objects: a first poll can bring thousands of
-    # entries, and building an ORM object per item and per tag costs more than the inserts.
-    result.new_ids = list(
-        session.scalars(
-            insert(NewsItem).returning(col(NewsItem.id), sort_by_parameter_order=True), rows
+    # Core executemany, then one lookup of the new ids by GUID: an INSERT … RETURNING that
+    # must keep the rows' order runs row by row on SQLite, and the ORM's bulk path costs more
+    # than the inserts themselves; a first poll brings thousands of entries.
+    connection.execute(insert(_NEWS_ITEM), rows)
+    ids: dict[str, int] = {}
+    for chunk in _chunks([e.guid for e, _ in fresh]):
+        ids.update(
+            connection.execute(
+                select(items.guid, items.id).where(this_feed, items.guid.in_(chunk))
+            ).all()
         )
-    )
+    result.new_ids = [ids[entry.guid] for entry, _ in fresh]
     tags = [
-        {"news_item_id": item_id, "actor_id": actor_id}
-        for item_id, entry in zip(result.new_ids, (e for e, _ in fresh), strict=True)
+        {"news_item_id": ids[entry.guid], "actor_id": actor_id}
+        for entry, _ in fresh
         for actor_id in sorted(matcher.match(_tagging_text(entry)))
     ]
     if tags:
-        session.execute(insert(NewsItemActor), tags)
+        connection.execute(insert(_NEWS_ITEM_ACTOR), tags)
     result.new = len(rows)
     return result
 
@@ -152,14 +161,14 @@ def _in_feed(feed_id: int | None) -> ColumnElement[bool]:
     # IS NOT DISTINCT FROM semantics (files have no feed), written so that PostgreSQL can use
     # the (feed_id, guid) index, which it cannot for IS NOT DISTINCT FROM itself.
     if feed_id is None:
-        return col(NewsItem.feed_id).is_(None)
-    return col(NewsItem.feed_id) == feed_id
+        return _NEWS_ITEM.c.feed_id.is_(None)
+    return _NEWS_ITEM.c.feed_id == feed_id
 
 
 def _not_in_feed(feed_id: int | None) -> ColumnElement[bool]:
     if feed_id is None:
-        return col(NewsItem.feed_id).is_not(None)
-    return or_(col(NewsItem.feed_id).is_(None), col(NewsItem.feed_id) != feed_id)
+        return _NEWS_ITEM.c.feed_id.is_not(None)
+    return or_(_NEWS_ITEM.c.feed_id.is_(None), _NEWS_ITEM.c.feed_id != feed_id)
 
 
 def _chunks(values: Collection[T]) -> Iterator[list[T]]:
@@ -169,25 +178,25 @@ def _chunks(values: Collection[T]) -> Iterator[list[T]]:
 
 
 def _existing(
-    session: Session, column: Any, values: Iterable[str], scope: ColumnElement[bool]
+    connection: Connection, column: Any, values: Iterable[str], scope: ColumnElement[bool]
 ) -> set[str]:
     """Which of ``values`` the items in ``scope`` already have in ``column``."""
     found: set[str] = set()
     for chunk in _chunks(set(values)):
-        found.update(session.exec(select(column).where(scope, column.in_(chunk))).all())
+        found.update(connection.execute(select(column).where(scope, column.in_(chunk))).scalars())
     return found
 
 
 def _first_copies(
-    session: Session, column: Any, values: Collection[str], scope: ColumnElement[bool]
+    connection: Connection, column: Any, values: Collection[str], scope: ColumnElement[bool]
 ) -> dict[str, int]:
     """For each value, the earliest original item in ``scope`` carrying it."""
     # A copy points at its original, so the smallest "original or self" id is the first copy
     # even when the earliest match is itself a copy.
-    original = func.min(func.coalesce(col(NewsItem.same_story_as_id), col(NewsItem.id)))
+    original = func.min(func.coalesce(_NEWS_ITEM.c.same_story_as_id, _NEWS_ITEM.c.id))
     firsts: dict[str, int] = {}
     for chunk in _chunks(values):
-        rows = session.exec(
+        rows = connection.execute(
             select(column, original).where(scope, column.in_(chunk)).group_by(column)
         ).all()
         firsts.update({value: item_id for value, item_id in rows})
