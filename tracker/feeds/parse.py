@@ -21,7 +21,13 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from tracker.feeds.canonical import canonical_url
-from tracker.feeds.sanitize import collapse_whitespace, html_to_text, sanitize_html, text_to_html
+from tracker.feeds.sanitize import (
+    collapse_whitespace,
+    html_to_text,
+    sanitize_html,
+    strip_controls,
+    text_to_html,
+)
 from tracker.timeutil import utcnow
 
 MAX_TITLE_CHARS: Final = 1000
@@ -59,6 +65,8 @@ class ParsedEntry:
     summary_html: str | None
     published_at: datetime | None
     content_hash: str
+    # Title and summary as plain text, worked out once here for hashing and tagging.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,7 @@ def _entry(raw: Mapping[str, Any], now: datetime, base: str | None) -> ParsedEnt
         summary_html=summary_html,
         published_at=_published_at(raw, now),
         content_hash=content_hash,
+        text=f"{title}\n{summary_text}",
     )
 
 
@@ -209,7 +218,11 @@ def _content_hash(title: str, summary_text: str) -> str:
 
 
 def _guid(entry_id: Any, url: str | None, content_hash: str) -> str:
-    guid = str(entry_id or "").strip() or canonical_url(url) or f"sha256:{content_hash}"
+    guid = (
+        strip_controls(str(entry_id or "")).strip()
+        or canonical_url(url)
+        or f"sha256:{content_hash}"
+    )
     if len(guid) > MAX_GUID_CHARS:
         guid = "sha256:" + hashlib.sha256(guid.encode("utf-8")).hexdigest()
     return guid
@@ -225,7 +238,7 @@ def _http_url(value: Any, base: str | None = None) -> str | None:
             url = urljoin(base, url)
         except ValueError:
             return None
-    if len(url) > MAX_URL_CHARS:
+    if len(url) > MAX_URL_CHARS or strip_controls(url) != url:  # NUL: PostgreSQL refuses it
         return None
     try:
         parts = urlsplit(url)

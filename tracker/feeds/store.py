@@ -20,13 +20,14 @@ from tracker.feeds.canonical import canonical_url
 from tracker.feeds.parse import ParsedEntry
 from tracker.feeds.sanitize import html_to_text
 from tracker.feeds.tagging import ActorMatcher
-from tracker.models import NewsItem, NewsItemActor
+from tracker.models import Feed, NewsItem, NewsItemActor
 from tracker.timeutil import as_utc, utcnow
 
 # Well under SQLite's bound-parameter limit, and a reasonable IN list for PostgreSQL.
 LOOKUP_CHUNK: Final = 500
 _NEWS_ITEM: Final[Table] = NewsItem.__table__  # type: ignore[attr-defined]
 _NEWS_ITEM_ACTOR: Final[Table] = NewsItemActor.__table__  # type: ignore[attr-defined]
+_FEED: Final[Table] = Feed.__table__  # type: ignore[attr-defined]
 
 T = TypeVar("T")
 
@@ -86,18 +87,29 @@ def store_entries(
     # Core statements on the session's connection: the ORM's per-statement bookkeeping
     # cost more than these indexed lookups.
     connection = session.connection()
+    if feed_id is not None and connection.dialect.name != "sqlite":
+        # Two pollers can store one feed at once (`poll --all` takes feeds another poller has
+        # claimed; a lease can run out): on PostgreSQL both would find the entries new and one
+        # fail on uq_news_item_feed_guid. Locking the feed's row makes the second wait, then
+        # find the first one's items. On SQLite the write lock already serialises them.
+        connection.execute(select(_FEED.c.id).where(_FEED.c.id == feed_id).with_for_update())
     items = _NEWS_ITEM.c
     this_feed = _in_feed(feed_id)
-    stored = _Seen(
-        guids=_existing(connection, items.guid, [e.guid for e, _ in candidates], this_feed),
-        urls=_existing(connection, items.canonical_url, [u for _, u in candidates if u], this_feed),
-        hashes=_existing(
-            connection,
-            items.content_hash,
-            [e.content_hash for e, u in candidates if u is None],
-            this_feed,
-        ),
-    )
+    stored = _Seen()
+    # A feed's first poll (most of a large first run) has nothing to compare against.
+    if connection.execute(select(items.id).where(this_feed).limit(1)).first() is not None:
+        stored = _Seen(
+            guids=_existing(connection, items.guid, [e.guid for e, _ in candidates], this_feed),
+            urls=_existing(
+                connection, items.canonical_url, [u for _, u in candidates if u], this_feed
+            ),
+            hashes=_existing(
+                connection,
+                items.content_hash,
+                [e.content_hash for e, u in candidates if u is None],
+                this_feed,
+            ),
+        )
     fresh = [(e, u) for e, u in candidates if not stored.knows(e, u)]
     result.duplicates += len(candidates) - len(fresh)
     if not fresh:
@@ -154,7 +166,7 @@ def store_entries(
 
 
 def _tagging_text(entry: ParsedEntry) -> str:
-    return f"{entry.title}\n{html_to_text(entry.summary_html or '')}"
+    return entry.text or f"{entry.title}\n{html_to_text(entry.summary_html or '')}"
 
 
 def _in_feed(feed_id: int | None) -> ColumnElement[bool]:
