@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from tracker.cli.common import JsonOption, friendly_errors, get_engine, print_rows
+from tracker.cli.common import JsonOption, fail, friendly_errors, get_engine, print_rows
 from tracker.errors import TrackerError
+from tracker.models import ActorKind, StatementStatus
 
 topics_app = typer.Typer(help="Topics and their stance scales.", no_args_is_help=True)
 statements_app = typer.Typer(help="Statements.", no_args_is_help=True)
@@ -50,6 +51,10 @@ def statements_list(
             if found is None:
                 raise TrackerError(f"no topic with the slug {topic!r} (see: tracker topics list)")
             topic_id = found.id
+        if status is not None and status not in {s.value for s in StatementStatus}:
+            raise TrackerError(
+                f"--status {status!r}: use one of {', '.join(s.value for s in StatementStatus)}"
+            )
         rows = list_statements(session, topic_id=topic_id, statuses=[status] if status else None)
     print_rows(
         rows,
@@ -73,6 +78,8 @@ def actors_list(
     """List actors."""
     from tracker.actors import list_actors
 
+    if kind is not None and kind not in {k.value for k in ActorKind}:
+        fail(f"--kind {kind!r}: use one of {', '.join(k.value for k in ActorKind)}")
     with friendly_errors(), Session(get_engine()) as session:
         actors = list_actors(session, [kind] if kind else None)
     print_rows(

@@ -35,7 +35,8 @@ def friendly_errors() -> Iterator[None]:
     except TrackerError as exc:
         fail(str(exc))
     except OperationalError as exc:
-        fail(f"cannot use the database: {exc.orig}")
+        # Drivers add hint lines ("Is the server running…"); keep the message to one line.
+        fail(f"cannot use the database: {' '.join(str(exc.orig).split())}")
 
 
 def get_engine(*, check: bool = True) -> Engine:
@@ -43,7 +44,12 @@ def get_engine(*, check: bool = True) -> Engine:
     from tracker.db import make_engine
     from tracker.migrate import check_schema
 
-    engine = make_engine()
+    try:
+        engine = make_engine()
+    except OSError as exc:
+        # The folder of a SQLite file is created on demand; a path where it cannot be made
+        # (no permission, a read-only file system) is a configuration mistake, not a crash.
+        fail(f"cannot use the database: {exc.filename}: {exc.strerror or exc}")
     if check:
         check_schema(engine)
     return engine

@@ -127,6 +127,9 @@ def feeds_import_opml(
         typer.echo(result.summary())
         if result.added:
             typer.echo("`tracker poll --once` fetches them.")
+        elif result.problems:
+            # Nothing usable in the file: scripts must see a failure, not a quiet success.
+            raise typer.Exit(1)
 
 
 @feeds_app.command("export-opml")

@@ -96,7 +96,7 @@ def statements_import(
         typer.echo(lines[0])
         for line in lines[1:]:
             typer.echo(line, err=True)
-    if not report.stored:
+    if not report.stored or (report.rejected and not report.imported):
         raise typer.Exit(1)
 
 

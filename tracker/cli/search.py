@@ -48,7 +48,7 @@ def search_command(
     since: Annotated[str | None, typer.Option("--from", help="From this day (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option("--to", help="To this day (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option(help="Results per page (at most 100).")] = 20,
-    offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results.")] = 0,
     newest: Annotated[bool, typer.Option("--newest", help="Newest first, not best first.")] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -137,7 +137,11 @@ def _opml_tools() -> None:
         except TrackerError as exc:
             _show_error(exc)
         else:
-            st.success(md_escape(result.summary()) + ". The poller fetches new feeds next.")
+            if result.added or not result.problems:
+                st.success(md_escape(result.summary()) + ". The poller fetches new feeds next.")
+            else:
+                # Every entry was refused: a green "0 feeds added" would read as success.
+                st.error("Nothing was stored: " + md_escape(result.summary()) + ".")
             for problem in result.problems:
                 st.warning(md_escape(f"Not imported: {problem.where}: {problem.reason}"))
     with session_scope() as session:
