@@ -3,12 +3,16 @@
     .venv/bin/python bench/poll.py                # 1,000 feeds x 50 items (about 24 MB)
     .venv/bin/python bench/poll.py --feeds 100    # a quicker run
     .venv/bin/python bench/poll.py --processes 0  # ours with threads only (no worker processes)
+    .venv/bin/python bench/poll.py --hosts 1      # every feed on one site (127.0.0.1)
 
 The farm is an asyncio HTTP/1.1 server in its own process (so it does not compete with the
-pollers for a GIL) that answers If-None-Match with 304. Each poller runs in its own process
-with its own temporary SQLite database, one after the other: ours (first poll, then a poll
-answered by 304s), then reader (the same two). Peak memory is the poller process's maximum
-RSS plus that of its worker processes (an upper bound: they need not peak together).
+pollers for a GIL) that answers If-None-Match with 304. It listens on 250 loopback addresses
+(127.0.0.1 to 127.0.0.250), feed n on address n mod 250, because a thousand real feeds come
+from hundreds of sites, and our poller keeps at most two requests at a time on one site. Each
+poller runs in its own process with its own temporary SQLite database, one after the other:
+ours (first poll, then a poll answered by 304s), then reader (the same two). Peak memory is
+the poller process's maximum RSS plus that of its poller processes (an upper bound: they need
+not peak together).
 """
 
 from __future__ import annotations
@@ -68,7 +72,18 @@ def feed_body(n: int, items: int) -> bytes:
 # --- the farm ------------------------------------------------------------------------------
 
 
-def serve(feeds: int, items: int) -> None:
+def farm_hosts(hosts: int) -> list[str]:
+    """The farm's addresses: 127.0.0.1 to 127.0.0.<hosts>, all on the loopback interface."""
+    return [f"127.0.0.{n}" for n in range(1, max(1, min(hosts, 254)) + 1)]
+
+
+def feed_urls(feeds: int, hosts: int, port: int) -> list[str]:
+    # Feed n on host n mod hosts: as in real use, sites interleave in the poll order.
+    addresses = farm_hosts(hosts)
+    return [f"http://{addresses[n % len(addresses)]}:{port}/feed/{n}.xml" for n in range(feeds)]
+
+
+def serve(feeds: int, items: int, hosts: int) -> None:
     bodies = [feed_body(n, items) for n in range(feeds)]
     etags = [f'"farm-{n}"'.encode() for n in range(feeds)]
     modified = format_datetime(datetime(2025, 6, 1, tzinfo=UTC), usegmt=True).encode()
@@ -111,8 +126,14 @@ def serve(feeds: int, items: int) -> None:
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
-        port = server.sockets[0].getsockname()[1]
+        # One port on every farm address: a free port on the first, then the same on the rest.
+        first = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port = first.sockets[0].getsockname()[1]
+        first.close()
+        await first.wait_closed()
+        server = await asyncio.start_server(
+            handle, farm_hosts(hosts), port, backlog=1024, reuse_address=True
+        )
         total = sum(map(len, bodies))
         print(json.dumps({"port": port, "bytes": total}), flush=True)
         async with server:
@@ -205,7 +226,7 @@ def run_ours(urls: list[str], workers: int, processes: int | None, actors: bool)
             sync_reference_actors(session)
         session.add_all(Feed(url=url) for url in urls)
         session.commit()
-    policy = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+    policy = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.0/24"),))
     times, cpu, summaries = [], [], []
     tree = ProcessTree()
     for _ in range(2):
@@ -244,7 +265,8 @@ def run_reader(urls: list[str], workers: int) -> dict:
 
 def child(kind: str, port: int, args: argparse.Namespace) -> dict:
     command = [sys.executable, __file__, "--role", kind, "--port", str(port),
-               "--feeds", str(args.feeds), "--workers", str(args.workers)]  # fmt: skip
+               "--feeds", str(args.feeds), "--workers", str(args.workers),
+               "--hosts", str(args.hosts)]  # fmt: skip
     if args.processes is not None:
         command += ["--processes", str(args.processes)]
     if args.no_actors:
@@ -262,6 +284,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=50)
+    parser.add_argument(
+        "--hosts", type=int, default=250, help="farm addresses 127.0.0.1-N (1: one site)"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--processes", type=int, default=None, help="ours: worker processes")
     parser.add_argument("--no-actors", action="store_true", help="ours: no actors to tag with")
@@ -279,10 +304,10 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.role == "farm":
-        serve(args.feeds, args.items)
+        serve(args.feeds, args.items, args.hosts)
         return
     if args.role in ("ours", "reader"):
-        urls = [f"http://127.0.0.1:{args.port}/feed/{n}.xml" for n in range(args.feeds)]
+        urls = feed_urls(args.feeds, args.hosts, args.port)
         if args.role == "ours":
             result = run_ours(urls, args.workers, args.processes, not args.no_actors)
         else:
@@ -292,6 +317,7 @@ def main() -> None:
 
     farm = subprocess.Popen(
         [sys.executable, __file__, "--role", "farm", "--feeds", str(args.feeds),
+         "--hosts", str(args.hosts),
          "--items", str(args.items)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -300,7 +326,8 @@ def main() -> None:
         info = json.loads(farm.stdout.readline())
         port = info["port"]
         megabytes = info["bytes"] / 1e6
-        print(f"farm: {args.feeds} feeds x {args.items} items, {megabytes:.1f} MB; "
+        print(f"farm: {args.feeds} feeds x {args.items} items on {len(farm_hosts(args.hosts))} "
+              f"loopback addresses, {megabytes:.1f} MB; "
               f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}")  # fmt: skip
         runs: dict[str, list[dict]] = {"ours": [], "threads": [], "reader": []}
         for round_number in range(1, args.rounds + 1):

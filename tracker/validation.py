@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from tracker.errors import ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 EARLIEST_DATE = date(1900, 1, 1)
+# C0 controls other than tab and line breaks, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_http_url(value: str | None, *, required: bool = False) -> str | None:
@@ -31,6 +34,8 @@ def check_http_url(value: str | None, *, required: bool = False) -> str | None:
         return "the URL has no host name"
     if any(ch.isspace() for ch in text):
         return "the URL contains spaces"
+    if _CONTROL.search(text):
+        return "the URL contains control characters (such as NUL)"
     return None
 
 
@@ -47,6 +52,10 @@ def check_date(value: date | None, *, today: date, field_label: str = "date") ->
 def check_length(value: str | None, limit: int) -> str | None:
     if value is not None and len(value) > limit:
         return f"at most {limit:,} characters (got {len(value):,})"
+    if value is not None and _CONTROL.search(value):
+        # PostgreSQL refuses NUL in text outright; the other controls are never meant either
+        # (found by tests/reliability/test_rel_fuzz.py).
+        return "contains control characters (such as NUL); remove them"
     return None
 
 

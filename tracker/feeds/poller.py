@@ -1,12 +1,12 @@
 """Poll due feeds: claim, fetch, parse, store, reschedule; one feed never stops the run.
 
-Threads fetch (I/O, at most ``per_host`` requests at once to one host). A new body is parsed
-and stored in a pool of worker processes, one per core, because parsing is CPU-bound and
-threads would share one core under the GIL (measured in bench/RESULTS.md); a 304, an unchanged
-body or an error is recorded by the fetching thread, a few statements that would cost more to
-ship to a process. Each worker process has its own engine, and each feed's result is written
-in its own short transaction, so a bad feed or a failed write loses nothing else. On SQLite
-the writers of one poller queue on a shared lock rather than on SQLite's busy handler.
+A poller claims batches of due feeds; its threads fetch (at most ``per_host`` requests at
+once to one host), parse and store each feed, every feed's result in its own short
+transaction, so a bad feed or a failed write loses nothing else. A large poll runs one such
+poller per core, in processes, because parsing is CPU-bound and threads share one core under
+the GIL (measured in bench/RESULTS.md): they share the work out through the same claims and
+leases as pollers on several machines do, and report to the parent. On SQLite the writers
+queue on a shared lock rather than on SQLite's sleeping busy handler.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import queue
 import re
 import signal
 import threading
@@ -22,9 +23,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -80,10 +80,23 @@ GONE = "gone"
 
 # feedparser drops entity declarations it does not trust, and expat limits expansion, but a
 # feed has no business declaring entities: refusing them first keeps entity bombs
-# (billion laughs, quadratic blow-up) away from every parser, whatever its version.
-_PROLOG_BYTES: Final = 64 * 1024
-_COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
-_ROOT_START = re.compile(r"<[A-Za-z_]")
+# (billion laughs, quadratic blow-up) away from every parser, whatever its version. The whole
+# prolog is read (a 70 KB comment must not hide a declaration), decoded where the encoding
+# does not keep ASCII as ASCII, told by the first bytes (XML 1.0 appendix F).
+_ENTITY_BYTES = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PROLOG_MARKUP = re.compile(r"<!--|<\?|<[A-Za-z_]")
+_PROLOG_CLOSING: Final = {"<!--": "-->", "<?": "?>"}
+_WIDE_ENCODINGS: Final = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp037"),  # "<?xm" in EBCDIC
+)
 
 
 @dataclass(frozen=True)
@@ -120,18 +133,37 @@ class PollSummary:
 
 def declares_entities(body: bytes) -> bool:
     """Whether the document's prolog declares XML entities (``<!ENTITY`` before the root)."""
-    head = body[:_PROLOG_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:
-        text = head.decode("utf-16", errors="ignore")
-    elif b"<!ENTITY" not in head.upper():
-        return False  # the common case, decided without decoding
+    encoding = next((name for mark, name in _WIDE_ENCODINGS if body.startswith(mark)), None)
+    if encoding is None and b"\x00" in body[:4]:
+        encoding = "utf-16"
+    if encoding is None:
+        if _ENTITY_BYTES.search(body) is None:
+            return False  # the common case, decided without decoding
+        text = body.decode("latin-1")  # the other encodings keep ASCII as ASCII
     else:
-        # Every encoding a feed may use outside UTF-16 keeps ASCII as ASCII.
-        text = head.decode("latin-1")
-    text = _COMMENT_OR_PI.sub("", text)
-    root = _ROOT_START.search(text)
-    prolog = text[: root.start()] if root else text
-    return "<!ENTITY" in prolog.upper()
+        text = body.decode(encoding, errors="replace")
+    return "<!ENTITY" in _prolog(text).upper()
+
+
+def _prolog(text: str) -> str:
+    """The text before the root element, without comments and processing instructions.
+
+    One pass with ``find``: a regex per comment start would be quadratic on a body of
+    ``<!--`` repeated (20 s of CPU for 64 KiB of them).
+    """
+    kept: list[str] = []
+    pos = 0
+    while (found := _PROLOG_MARKUP.search(text, pos)) is not None:
+        kept.append(text[pos : found.start()])
+        closing = _PROLOG_CLOSING.get(found.group())
+        if closing is None:
+            return "".join(kept)  # the root element starts here
+        end = text.find(closing, found.end())
+        if end < 0:
+            return "".join(kept)  # an unclosed comment runs to the end
+        pos = end + len(closing)
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 class MatcherCache:
@@ -425,13 +457,14 @@ def _poll_here(
     stopped: Callable[[], bool],
     on_outcome: Callable[[FeedOutcome], None],
     on_claimed: Callable[[int], None],
-    recorder: _Recorder,
+    gate: WriteGate | None,
 ) -> None:
     """Claim batches of due feeds and poll them with ``options.workers`` threads until none is
     left or ``stopped()``; report each feed's outcome as it completes."""
     batch = max(4 * options.workers, 16)
     hosts = _HostSlots(options.per_host)
-    gate = recorder.gate
+    matchers = MatcherCache()
+    poll_key = (os.getpid(), time.monotonic_ns())
     # Up to a batch and a half is in hand; if it all sits on one slow host, it drains at
     # per_host fetches per deadline. The lease outlasts that, so no other poller takes it.
     worst_case = 1.5 * batch / max(1, options.per_host) * options.limits.total_seconds
@@ -444,7 +477,7 @@ def _poll_here(
                     client, feed.url, etag=feed.etag, last_modified=feed.last_modified,
                     policy=options.policy, limits=options.limits,
                 )  # fmt: skip
-            return recorder.record(feed, result)
+            return record_result(engine, feed, result, matchers, poll_key, gate)
         except Exception as exc:
             log.exception("polling feed %s failed", feed.id)
             return record_crash(engine, feed, f"internal error while polling: {exc}", gate)
@@ -486,99 +519,130 @@ def _poll_here(
         collect(set(pending))
 
 
-# --- parsing in worker processes -----------------------------------------------------------
-
-_worker: dict[str, Any] = {}
-
-
-def _worker_init(database_url: str, gate: WriteGate | None) -> None:
-    # The parent handles Ctrl-C and SIGTERM and lets the workers finish the feed in hand.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _worker.update(engine=make_engine(database_url), gate=gate, matchers=MatcherCache())
-
-
-def _worker_record(feed: ClaimedFeed, result: FetchResult, poll_key: object) -> FeedOutcome:
-    return record_result(
-        _worker["engine"], feed, result, _worker["matchers"], poll_key, _worker["gate"]
-    )
+# --- several pollers on one machine ---------------------------------------------------------
 
 
 def default_processes() -> int:
-    """Parsing processes: one per core (parsing is CPU-bound; threads would share one core)."""
+    """Poller processes: one per core (parsing is CPU-bound, and one process's threads share
+    one core under the GIL); none on a single core."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return cores if cores and cores > 1 else 0
 
 
-def _needs_parsing(feed: ClaimedFeed, result: FetchResult) -> bool:
-    if result.error_kind is not None or result.status != 200 or result.body is None:
-        return False
-    return hashlib.sha256(result.body).hexdigest() != feed.body_hash
+def _child_poll(
+    database_url: str,
+    options: _RunOptions,
+    gate: WriteGate | None,
+    events: Any,
+    stop: Any,
+    parent_pid: int,
+    number: int,
+) -> None:
+    """One poller process: the same claim-fetch-parse-store loop as a poller on another
+    machine, reporting to the parent through ``events``."""
+    # The parent handles Ctrl-C and SIGTERM and sets ``stop``; the feeds in hand are finished.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
+    def stopped() -> bool:
+        # A parent killed outright cannot set ``stop``: stop claiming rather than poll on
+        # unwatched (the leases of the feeds in hand run out, and the next run takes them).
+        return bool(stop.is_set()) or not _alive(parent_pid)
 
-class _Recorder:
-    """Records results that need parsing in worker processes, each parsing and storing one
-    feed at a time, and the rest (304s, unchanged bodies, errors: a few statements each) in
-    the fetching thread, where shipping them to a process would cost more than recording
-    them. The pool starts on the first body to parse, so a poll answered by 304s starts none;
-    if it breaks (a worker killed by the OOM killer, say), recording goes on here."""
-
-    def __init__(self, engine: Engine, processes: int) -> None:
-        self.engine = engine
-        self.poll_key = (os.getpid(), time.monotonic_ns())
-        self._processes = processes
-        self._matchers = MatcherCache()
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-        # forkserver, not fork: this process runs threads and holds database connections,
-        # neither of which survives a fork cleanly (spawn where there is no forkserver).
-        methods = multiprocessing.get_all_start_methods()
-        self._context = multiprocessing.get_context(
-            "forkserver" if "forkserver" in methods else "spawn"
+    engine = make_engine(database_url)
+    try:
+        _poll_here(
+            engine,
+            options,
+            stopped,
+            lambda outcome: events.put(("outcome", outcome)),
+            lambda count: events.put(("claimed", count)),
+            gate,
         )
-        self.gate: WriteGate | None = None
-        if is_sqlite(engine):
-            self.gate = self._context.Lock() if processes > 0 else threading.Lock()
+        events.put(("done", number))
+    except BaseException:  # reported to the parent, which goes on with the others
+        log.exception("poller process %s failed", number)
+        events.put(("failed", number))
+    finally:
+        engine.dispose()
 
-    def _get_pool(self) -> ProcessPoolExecutor | None:
-        with self._lock:
-            if self._pool is None and self._processes > 0:
-                if self._context.get_start_method() == "forkserver":
-                    self._context.set_forkserver_preload([__name__])
-                url = self.engine.url.render_as_string(hide_password=False)
-                self._pool = ProcessPoolExecutor(
-                    self._processes,
-                    mp_context=self._context,
-                    initializer=_worker_init,
-                    initargs=(url, self.gate),
-                )
-            return self._pool
 
-    def record(self, feed: ClaimedFeed, result: FetchResult) -> FeedOutcome:
-        pool = self._get_pool() if _needs_parsing(feed, result) else None
-        if pool is not None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _poll_in_processes(
+    engine: Engine,
+    options: _RunOptions,
+    processes: int,
+    stopped: Callable[[], bool],
+    on_outcome: Callable[[FeedOutcome], None],
+    on_claimed: Callable[[int], None],
+) -> None:
+    """``processes`` pollers side by side, each claiming its own batches (on SQLite they
+    queue on one shared write lock), as pollers on several machines do."""
+    # forkserver, not fork: the caller may run threads and hold database connections,
+    # neither of which survives a fork cleanly (spawn where there is no forkserver). The
+    # forkserver starts once per program, so a loop's later rounds start their pollers fast.
+    methods = multiprocessing.get_all_start_methods()
+    context = (
+        multiprocessing.get_context("forkserver")
+        if "forkserver" in methods
+        else multiprocessing.get_context("spawn")
+    )
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__])
+    gate: WriteGate | None = context.Lock() if is_sqlite(engine) else None
+    events = context.Queue()
+    stop = context.Event()
+    # The per-host limit holds for the machine: shared out between the pollers.
+    share = replace(options, per_host=max(1, options.per_host // processes))
+    url = engine.url.render_as_string(hide_password=False)
+    children = [
+        context.Process(
+            target=_child_poll,
+            args=(url, share, gate, events, stop, os.getpid(), n),
+            name=f"tracker-poll-{n}",
+            daemon=True,
+        )
+        for n in range(processes)
+    ]
+    for child in children:
+        child.start()
+    finished: set[int] = set()
+    try:
+        while len(finished) < len(children):
+            if stopped():
+                stop.set()
             try:
-                future = pool.submit(_worker_record, feed, result, self.poll_key)
-            except (BrokenProcessPool, RuntimeError) as exc:
-                # RuntimeError: a process cannot start, say from a script without an
-                # ``if __name__ == "__main__"`` guard, which worker processes re-import.
-                self._give_up(exc)
-            else:
-                try:
-                    return future.result()
-                except BrokenProcessPool as exc:
-                    self._give_up(exc)
-        return record_result(self.engine, feed, result, self._matchers, self.poll_key, self.gate)
-
-    def _give_up(self, exc: Exception) -> None:
-        log.error("the parsing processes failed (%s); parsing here from now on", exc)
-        with self._lock:
-            self._processes = 0
-            self._pool = None
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+                kind, payload = events.get(timeout=0.5)
+            except queue.Empty:
+                # A poller that died (killed, out of memory) says nothing more; its messages
+                # were all read once the queue is empty.
+                for n, child in enumerate(children):
+                    if n not in finished and child.exitcode is not None:
+                        log.error("poller process %s ended with %s", child.pid, child.exitcode)
+                        finished.add(n)
+                continue
+            if kind == "outcome":
+                on_outcome(payload)
+            elif kind == "claimed":
+                on_claimed(payload)
+            else:  # "done" or "failed", once from each
+                finished.add(payload)
+    finally:
+        stop.set()
+        for child in children:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.kill()
+        events.close()
 
 
 def poll_once(
@@ -595,16 +659,16 @@ def poll_once(
 ) -> PollSummary:
     """Poll every due feed once (every active or failing feed with ``all_feeds``).
 
-    ``workers`` threads fetch, at most ``per_host`` of them from one host at once;
-    ``processes`` worker processes parse and store new bodies (default: one per core; 0:
-    the fetching threads do; a poll of fewer than ``PROCESSES_MIN`` feeds always does).
-    ``policy`` defaults to ``AddressPolicy.from_env()``. ``stop`` ends the run early: feeds
-    in hand are finished, feeds claimed but not started are handed back.
+    ``workers`` threads fetch, parse and store, at most ``per_host`` of them on one host at
+    once. ``processes`` pollers run side by side (default: one per core; 0 or 1: this
+    process alone; a poll of fewer than ``PROCESSES_MIN`` feeds always runs here, where
+    starting processes costs more than it saves). ``policy`` defaults to
+    ``AddressPolicy.from_env()``. ``stop`` ends the run early: feeds in hand are finished,
+    feeds claimed but not started are handed back.
     """
     started = time.monotonic()
     processes = default_processes() if processes is None else processes
-    if processes > 0 and count_due(engine, all_feeds, PROCESSES_MIN) < PROCESSES_MIN:
-        # Starting worker processes costs more than parsing a handful of feeds here.
+    if processes > 1 and count_due(engine, all_feeds, PROCESSES_MIN) < PROCESSES_MIN:
         processes = 0
     options = _RunOptions(
         workers=max(1, workers),
@@ -619,7 +683,8 @@ def poll_once(
     lock = threading.Lock()
 
     def on_claimed(count: int) -> None:
-        totals["claimed"] += count
+        with lock:
+            totals["claimed"] += count
 
     def on_outcome(outcome: FeedOutcome) -> None:
         with lock:
@@ -635,11 +700,11 @@ def poll_once(
                 )
 
     stopped = stop.is_set if stop is not None else lambda: False
-    recorder = _Recorder(engine, processes)
-    try:
-        _poll_here(engine, options, stopped, on_outcome, on_claimed, recorder)
-    finally:
-        recorder.close()
+    if processes > 1:
+        _poll_in_processes(engine, options, processes, stopped, on_outcome, on_claimed)
+    else:
+        gate: WriteGate | None = threading.Lock() if is_sqlite(engine) else None
+        _poll_here(engine, options, stopped, on_outcome, on_claimed, gate)
     return PollSummary(
         feeds=totals["feeds"],
         new_items=totals["new"],

@@ -164,7 +164,8 @@ def require_admin(session: Session, acting_user_id: int | None) -> None:
     """Refuse unless the acting user is an enabled admin; ``None`` is the machine's operator."""
     if acting_user_id is None:
         return
-    user = session.get(User, acting_user_id)
+    # Re-read: a session may still hold the account as it was before a demotion or a disable.
+    user = session.get(User, acting_user_id, populate_existing=True)
     if user is None or user.disabled:
         raise PermissionDenied("Only an admin can manage feeds, and this account is not usable.")
     if user.role != Role.ADMIN:

@@ -86,6 +86,9 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
+# C0 controls other than tab and line breaks, and DEL: not text in any feed (XML 1.0 forbids
+# them), and PostgreSQL refuses NUL in a text column, which would lose the whole feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def sanitize_html(fragment: str, base: str | None = None) -> str:
@@ -94,7 +97,7 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
     Relative links are resolved against ``base`` (an absolute http(s) URL: where the fragment
     was published) and dropped without one.
     """
-    return _safe_cleaner(base).clean(fragment).strip()
+    return _safe_cleaner(base).clean(strip_controls(fragment)).strip()
 
 
 def html_to_text(fragment: str) -> str:
@@ -110,4 +113,9 @@ def text_to_html(text: str) -> str:
 
 
 def collapse_whitespace(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    return _WHITESPACE.sub(" ", strip_controls(text)).strip()
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters (tab and line breaks stay)."""
+    return _CONTROL.sub("", text)

@@ -56,10 +56,12 @@ def feed_interval(
 ) -> timedelta:
     """The publishing interval, lengthened to the feed's ttl and the server's freshness."""
     interval = publishing
+    # Capped before building a timedelta: a server's max-age of 10**20 would overflow one.
+    longest = MAX_INTERVAL.total_seconds()
     if ttl_minutes is not None:
-        interval = max(interval, timedelta(minutes=ttl_minutes))
+        interval = max(interval, timedelta(minutes=min(ttl_minutes, longest / 60)))
     if max_age_seconds is not None:
-        interval = max(interval, timedelta(seconds=max_age_seconds))
+        interval = max(interval, timedelta(seconds=min(max_age_seconds, longest)))
     return clamp(interval)
 
 
@@ -74,7 +76,9 @@ def backoff(error_count: int) -> timedelta:
 
 def retry_after_delay(seconds: float) -> timedelta:
     """What the poller waits for a Retry-After: as asked, within a minute and a day."""
-    return max(MIN_RETRY_AFTER, min(MAX_RETRY_AFTER, timedelta(seconds=seconds)))
+    # Capped before building a timedelta: a Retry-After of 10**20 seconds would overflow one.
+    capped = max(0.0, min(seconds, MAX_RETRY_AFTER.total_seconds()))
+    return max(MIN_RETRY_AFTER, min(MAX_RETRY_AFTER, timedelta(seconds=capped)))
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -123,4 +127,7 @@ def _http_date(text: str) -> datetime | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 west of UTC, or 1 Jan 0001 east of it
+        return None
