@@ -509,3 +509,60 @@ def test_identity_provider_failure_is_a_message(db: Db):
     assert any("identity provider failed" in e.value for e in at.sidebar.error), [
         e.value for e in at.error
     ]
+
+
+def _import_csv(at: AppTest, content: bytes, *, valid_only: bool = False) -> AppTest:
+    at.file_uploader(key="stmt_import_file").upload("statements.csv", content, "text/csv").run()
+    if valid_only:
+        at.checkbox(key="stmt_import_valid_only").check().run()
+    return click(at, "Check and import")
+
+
+def test_csv_import_on_the_page_stores_the_template_rows_once(db: Db):
+    from tracker.imports import statements_template_csv
+
+    before = db.count(Statement)
+    at = open_page("add_statement.py", db.people["casey"])
+    _import_csv(at, statements_template_csv())
+    assert db.count(Statement) == before + 2
+    assert "2 imported as pending" in "\n".join(plain(s.value) for s in at.success)
+    with db.session() as s:
+        mine = [v for v in list_statements(s) if v.contributor_id == db.people["casey"].id]
+    assert len(mine) == 2 and all(v.status == "pending" for v in mine)
+    _import_csv(at, statements_template_csv())  # the same file again adds nothing
+    assert db.count(Statement) == before + 2
+    assert "2 already there" in texts(at)
+
+
+def test_csv_import_on_the_page_is_all_or_nothing_and_lists_refused_rows(db: Db):
+    from tracker.imports import statements_template_csv
+
+    header, good, _other = statements_template_csv().decode("utf-8-sig").splitlines()
+    bad = good.replace("2025-06-14,day", "2025-13-40,day", 1).replace("PAK,", "Atlantis,", 1)
+    content = "\n".join([header, good, bad]).encode()
+    before = db.count(Statement)
+    at = open_page("add_statement.py", db.people["casey"])
+    _import_csv(at, content)
+    assert db.count(Statement) == before
+    assert any("nothing imported" in e for e in errors(at))
+    refused = at.dataframe[0].value
+    assert set(refused["line"]) == {3}
+    assert {"country", "said_on"} <= set(refused["column"])
+    _import_csv(at, content, valid_only=True)
+    assert db.count(Statement) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "CSV"),
+        (b"name,age\nx,1\n", "column"),
+    ],
+)
+def test_csv_import_on_the_page_refuses_unreadable_files(db: Db, content: bytes, message: str):
+    before = db.count(Statement)
+    at = open_page("add_statement.py", db.people["casey"])
+    _import_csv(at, content)
+    assert db.count(Statement) == before
+    assert any(message.lower() in e.lower() for e in errors(at)), errors(at)

@@ -49,6 +49,7 @@ from tracker.ui.forms import (
     write,
 )
 from tracker.ui.login import WRITER_ROLES, current_user, has_role
+from tracker.ui.statement_import import import_section
 from tracker.ui.text import date_text, md_escape
 
 P = "stmt_"  # every key of this page starts with it
@@ -497,3 +498,6 @@ with st.form("statement_form", border=True):
 duplicates = st.session_state.get(DUPLICATES)
 if duplicates:
     _show_duplicates(duplicates)
+
+if edit_id is None:
+    import_section(user.id)
