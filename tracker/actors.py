@@ -104,10 +104,13 @@ def find_actor(session: Session, text: str) -> ActorView | None:
     for actor in session.exec(select(Actor)).all():
         if actor.name.casefold() == folded:
             return _view(actor)
+    # ILIKE only to ignore case: a '%' or '_' typed in an import is a letter, not a wildcard
+    # (unescaped, "%" named whichever country came first).
+    literal = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     alias = session.exec(
         select(Actor)
         .join(ActorAlias, col(ActorAlias.actor_id) == col(Actor.id))
-        .where(col(ActorAlias.alias).ilike(wanted))
+        .where(col(ActorAlias.alias).ilike(literal, escape="\\"))
     ).first()
     return _view(alias) if alias else None
 

@@ -266,7 +266,14 @@ def authenticate(
 ) -> UserView | None:
     """The user if the password is right and the account usable; commits the failure count."""
     now = now or utcnow()
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+    name = username.strip()
+    # No username holds NUL (see create_user) and PostgreSQL refuses it as a parameter: a
+    # sign-in sent with one is an unknown user, not a server error.
+    user = (
+        session.exec(select(User).where(User.username == name)).first()
+        if "\x00" not in name
+        else None
+    )
     if user is None or user.password_hash is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)

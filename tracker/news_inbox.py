@@ -105,7 +105,8 @@ class FeedChoice:
 def search_terms(words: str) -> list[str]:
     """The words and "quoted phrases" of a search box, at most ``MAX_WORDS`` of them."""
     terms = []
-    for phrase, word in _WORD.findall(words):
+    # NUL separates words: SQLite's LIKE would end the pattern there, PostgreSQL refuses it.
+    for phrase, word in _WORD.findall(words.replace("\x00", " ")):
         term = " ".join((phrase or word).split())[:MAX_WORD_CHARS]
         if term:
             terms.append(term)

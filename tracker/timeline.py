@@ -200,8 +200,12 @@ def site_of(url: str | None) -> str | None:
 
 
 def word_terms(words: str) -> list[str]:
-    """The words a search asks for: split on spaces, at most :data:`MAX_WORDS`."""
-    return [w for w in words.split() if w][:MAX_WORDS]
+    """The words a search asks for: split on spaces, at most :data:`MAX_WORDS`.
+
+    NUL splits words too: no stored text holds one, SQLite's LIKE ends the pattern there and
+    PostgreSQL refuses it as a parameter (a ``?words=%00`` link would fail the page).
+    """
+    return [w for w in words.replace("\x00", " ").split() if w][:MAX_WORDS]
 
 
 def _like_pattern(term: str) -> str:

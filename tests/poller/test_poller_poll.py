@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from poller_helpers import add_feed, fetch_log, get_feed, item, items_of, poll, recent, rss
+from sqlalchemy import text
 from sqlmodel import Session, select
 from werkzeug import Request, Response
 
@@ -363,6 +364,22 @@ def test_the_fetch_log_keeps_the_last_twenty(engine, server):
     log = fetch_log(engine, feed_id)
     assert len(log) == 20
     assert [f.outcome for f in log] == ["unchanged"] * 20  # the first ("new") ones are gone
+
+
+def test_the_fetch_logs_of_a_batch_are_trimmed_together(engine, server):
+    # The poller trims once per claimed batch, with one windowed DELETE for all its feeds.
+    ids = [add_feed(engine, serve(server, f"/f{n}.xml", TWO_ITEMS)) for n in range(3)]
+    quiet = add_feed(engine, serve(server, "/quiet.xml", TWO_ITEMS))
+    for round_number in range(22):
+        poll(engine)
+        if round_number == 0:
+            with engine.begin() as conn:  # the quiet feed is polled once only
+                conn.execute(text("UPDATE feed SET status = 'paused' WHERE id = :i"), {"i": quiet})
+    for feed_id in ids:
+        log = fetch_log(engine, feed_id)
+        assert len(log) == 20
+        assert [f.outcome for f in log] == ["unchanged"] * 20
+    assert [f.outcome for f in fetch_log(engine, quiet)] == ["new"]
 
 
 def test_only_due_active_and_failing_feeds_are_polled(engine, server):

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
@@ -223,8 +223,11 @@ def record_result(
     matchers: MatcherCache,
     poll_key: object = None,
     gate: WriteGate | None = None,
+    *,
+    trim_log: bool = True,
 ) -> FeedOutcome:
-    """Write one fetch's consequences: items, the feed's state and schedule, the fetch log."""
+    """Write one fetch's consequences: items, the feed's state and schedule, the fetch log
+    (trimmed to the newest ``FETCH_LOG_KEPT``, unless the caller trims it in batches)."""
     prepared = _prepare(feed, result)
     now = utcnow()
     with write_connection(engine, gate) as conn:
@@ -234,7 +237,7 @@ def record_result(
         key = {"target_feed_id": feed.id}
         updated = conn.execute(_UPDATE_FEED, {**values, **key}).rowcount
         if updated or conn.execute(_FEED_EXISTS, key).first():
-            _log_fetch(conn, feed.id, result, outcome, now)
+            _log_fetch(conn, feed.id, result, outcome, now, trim=trim_log)
     return outcome
 
 
@@ -376,7 +379,13 @@ _FEED_EXISTS = select(col(Feed.id)).where(col(Feed.id) == bindparam("target_feed
 
 
 def _log_fetch(
-    conn: Connection, feed_id: int, result: FetchResult, outcome: FeedOutcome, now: datetime
+    conn: Connection,
+    feed_id: int,
+    result: FetchResult,
+    outcome: FeedOutcome,
+    now: datetime,
+    *,
+    trim: bool = True,
 ) -> None:
     conn.execute(
         _INSERT_FETCH,
@@ -391,7 +400,31 @@ def _log_fetch(
             "error": outcome.error[:MAX_ERROR_CHARS] if outcome.error else None,
         },
     )
-    conn.execute(_PRUNE_FETCHES, {"log_feed_id": feed_id})
+    if trim:
+        conn.execute(_PRUNE_FETCHES, {"log_feed_id": feed_id})
+
+
+def trim_fetch_logs(engine: Engine, feed_ids: list[int], gate: WriteGate | None = None) -> None:
+    """Keep the newest ``FETCH_LOG_KEPT`` fetches of each of these feeds, in one statement:
+    a poller trims once per batch what it would otherwise trim once per feed."""
+    if not feed_ids:
+        return
+    ranked = (
+        select(
+            col(FeedFetch.id).label("fetch_id"),
+            func.row_number()
+            .over(
+                partition_by=col(FeedFetch.feed_id),
+                order_by=(col(FeedFetch.started_at).desc(), col(FeedFetch.id).desc()),
+            )
+            .label("newest"),
+        )
+        .where(col(FeedFetch.feed_id).in_(feed_ids))
+        .subquery()
+    )
+    old = select(ranked.c.fetch_id).where(ranked.c.newest > FETCH_LOG_KEPT)
+    with write_connection(engine, gate) as conn:
+        conn.execute(delete(FeedFetch).where(col(FeedFetch.id).in_(old)))
 
 
 def record_crash(
@@ -477,17 +510,27 @@ def _poll_here(
                     client, feed.url, etag=feed.etag, last_modified=feed.last_modified,
                     policy=options.policy, limits=options.limits,
                 )  # fmt: skip
-            return record_result(engine, feed, result, matchers, poll_key, gate)
+            return record_result(engine, feed, result, matchers, poll_key, gate, trim_log=False)
         except Exception as exc:
             log.exception("polling feed %s failed", feed.id)
             return record_crash(engine, feed, f"internal error while polling: {exc}", gate)
 
     pending: dict[Future[FeedOutcome], ClaimedFeed] = {}
+    polled: list[int] = []
 
     def collect(futures: set[Future[FeedOutcome]]) -> None:
         for future in futures:
             del pending[future]
-            on_outcome(future.result())
+            outcome = future.result()
+            polled.append(outcome.feed_id)
+            on_outcome(outcome)
+
+    def trim_logs() -> None:
+        try:
+            trim_fetch_logs(engine, polled, gate)
+        except Exception:  # a longer log until the next poll is no reason to stop this one
+            log.exception("could not trim the fetch logs of %s feeds", len(polled))
+        polled.clear()
 
     with (
         make_client(max_connections=2 * options.workers) as client,
@@ -502,6 +545,7 @@ def _poll_here(
                 lease=lease,
                 gate=gate,
             )
+            trim_logs()
             if not claimed:
                 break
             on_claimed(len(claimed))
@@ -517,6 +561,7 @@ def _poll_here(
             release_feeds(engine, unstarted, gate=gate)
             pending = {f: feed for f, feed in pending.items() if not f.cancelled()}
         collect(set(pending))
+        trim_logs()
 
 
 # --- several pollers on one machine ---------------------------------------------------------

@@ -12,8 +12,16 @@ from urllib.parse import quote
 from tracker.validation import check_http_url
 
 # Everything CommonMark lets a backslash escape, plus what Streamlit's Markdown adds:
-# ``$`` (LaTeX), ``:`` (emoji shortcodes, :color[...] directives) and ``~`` (strikethrough).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$:~&=^\"'])")
+# ``$`` (LaTeX), ``:`` (emoji shortcodes, :color[...] directives), ``~`` (strikethrough) and
+# ``/`` (Streamlit turns ``:material/`` into ``:material_`` in the source, before escapes count).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-./!|<>$:~&=^\"'])")
+# Streamlit also rewrites some sequences in the text after escapes are undone: ``:streamlit:``
+# becomes its logo, ``:material_x:`` an icon, ``--``/``->``/``<-``/``>=``/``<=``/``~=``
+# typographic signs. An invisible WORD JOINER inside each keeps what was typed.
+_STREAMLIT_REWRITES = re.compile(
+    r"(?<=:)(?=(?:streamlit|material_\w+):)|(?<=-)(?=[->])|(?<=<)(?=[-=])|(?<=[>~])(?==)"
+)
+WORD_JOINER = "\u2060"
 
 _PRECISION_FORMATS = {"day": "%d %b %Y", "month": "%B %Y", "year": "%Y"}
 
@@ -22,7 +30,7 @@ def md_escape(text: str | None) -> str:
     """``text`` as literal Markdown: no emphasis, links, HTML, maths or directives."""
     if not text:
         return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _STREAMLIT_REWRITES.sub(WORD_JOINER, text))
 
 
 def md_quote(text: str) -> str:
