@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,12 @@ from sqlmodel import Session, create_engine
 from tracker.config import load_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Statements that only read, or leave the write lock alone; any other statement may write.
+_NOT_WRITING = (
+    "SELECT", "WITH", "PRAGMA", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT",
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -28,6 +36,67 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+class _WriteGate:
+    """One writing transaction at a time per engine (so per process) on SQLite.
+
+    SQLite has one write lock per file, and a writer that finds it taken polls for it with
+    sleeps of up to 100 ms, first come not first served: with a dozen writers (the app's
+    users, each in a thread) one of them can lose every turn until the busy timeout ends and
+    the user sees "database is locked" (tests/reliability/test_rel_concurrency.py did, under
+    load). Queueing the writers of a process on a lock here leaves one of them per process
+    polling SQLite, and hands the lock on as soon as the holder commits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        info = conn.connection.info
+        if info.get("write_gate") or statement.lstrip()[:9].upper().startswith(_NOT_WRITING):
+            return
+        if statement.lstrip().upper() == "BEGIN":
+            return  # a deferred BEGIN takes no lock
+        # Bounded: if the holder is stuck, fall back on SQLite's own busy timeout.
+        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            info["write_gate"] = True
+        else:
+            log.warning("waited %s ms for this process's write turn", SQLITE_BUSY_TIMEOUT_MS)
+
+    def after(self, conn: Any, *_args: Any) -> None:
+        # A statement outside a transaction (autocommit, DDL, COMMIT) is done with the lock.
+        if not conn.connection.driver_connection.in_transaction:
+            self.release(conn.connection.info)
+
+    def on_error(self, context: Any) -> None:
+        # An invalidated connection cannot be asked; its check-in releases the gate.
+        with suppress(Exception):
+            self.after(context.connection)
+
+    def on_end(self, conn: Any, *_args: Any) -> None:
+        self.release(conn.connection.info)
+
+    def on_checkin(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+        self.release(record.info)
+
+    def on_reset(self, _dbapi: Any, record: ConnectionPoolEntry, _state: Any) -> None:
+        self.release(record.info)
+
+    def release(self, info: dict[Any, Any]) -> None:
+        if info.pop("write_gate", False):
+            self._lock.release()
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self.before)
+        event.listen(engine, "after_cursor_execute", self.after)
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, self.on_end)
+        event.listen(engine, "handle_error", self.on_error)
+        for name in ("checkin", "detach"):
+            event.listen(engine.pool, name, self.on_checkin)
+        for name in ("reset", "invalidate"):  # (dbapi, record, reset state or exception)
+            event.listen(engine.pool, name, self.on_reset)
 
 
 def make_engine(url: URL | str | None = None, **kwargs: Any) -> Engine:
@@ -46,6 +115,7 @@ def make_engine(url: URL | str | None = None, **kwargs: Any) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _WriteGate().attach(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from tracker.errors import ValidationError
@@ -41,14 +42,23 @@ def get_or_create_speaker(session: Session, name: str, actor_id: int) -> Speaker
     problem = speaker_name_problem(name)
     if problem:
         raise ValidationError({"speaker": problem})
-    found = session.exec(
-        select(Speaker).where(Speaker.actor_id == actor_id, Speaker.name == clean)
-    ).first()
+    query = select(Speaker).where(Speaker.actor_id == actor_id, Speaker.name == clean)
+    found = session.exec(query).first()
     if found is None:
-        found = Speaker(name=clean, actor_id=actor_id)
-        session.add(found)
-        session.flush()
+        # Two contributors may add the same person at the same moment: a plain INSERT after
+        # the read above fails on the unique name for one of them. ON CONFLICT DO NOTHING
+        # waits for the other's transaction and then lets the second read find their row.
+        session.execute(
+            _insert(session).values(name=clean, actor_id=actor_id).on_conflict_do_nothing()
+        )
+        found = session.exec(query).one()
     return _view(found)
+
+
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(Speaker)
+    return sqlite.insert(Speaker)
 
 
 def list_speakers(session: Session, actor_id: int | None = None) -> list[SpeakerView]:
