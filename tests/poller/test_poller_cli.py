@@ -107,3 +107,25 @@ def test_poll_loop_finishes_cleanly_on_sigterm(database, server):
             process.kill()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_poll_with_poller_processes(database, server):
+    url, engine = database
+    with Session(engine) as session:
+        for n in range(40):
+            path = f"/f{n}.xml"
+            body = rss(item(f"{n}-a", f"Story {n} on Iran"), item(f"{n}-b", f"Story {n} on Oman"))
+            server.expect_request(path).respond_with_data(body, content_type="application/rss+xml")
+            session.add(Feed(url=server.url_for(path)))
+        session.commit()
+    result = run(url, "poll", "--once", "--processes", "2", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "polled 40 feeds" in result.stdout and "80 new items" in result.stdout
+    assert len(server.log) == 40  # two pollers, no feed fetched twice
+
+
+def test_a_negative_process_count_is_refused(database):
+    url, _ = database
+    result = run(url, "poll", "--once", "--processes", "-1")
+    assert result.exit_code != 0
+    assert "--processes" in result.output and "Traceback" not in result.output

@@ -26,8 +26,21 @@ def poll(
         bool, typer.Option("--loop", help="Keep polling until SIGTERM or Ctrl-C.")
     ] = False,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="Concurrent fetches.")
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Threads per poller process (concurrent fetches)."
+        ),
     ] = 4,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=0,
+            max=64,
+            help="Poller processes for a poll of 32 feeds or more (default: one per core; "
+            "0: this process only).",
+        ),
+    ] = None,
     all_feeds: Annotated[
         bool, typer.Option("--all", help="Poll every active feed now, whatever its schedule.")
     ] = False,
@@ -87,6 +100,7 @@ def poll(
                     policy=policy,
                     progress=show_progress,
                     stop=stop,
+                    processes=processes,
                 )
             )
         if loop and not stop.is_set():
@@ -99,6 +113,7 @@ def poll(
                 policy=policy,
                 progress=show_progress,
                 on_summary=show_summary,
+                processes=processes,
             )
 
 
