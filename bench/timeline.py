@@ -8,21 +8,26 @@ The database (default ``data/bench-timeline.db``, git-ignored) is migrated and f
 ``tracker demo synth`` on first use; later runs reuse it.
 
 Server side: for each filter change, the time to answer it as the page does: the queries, the
-figure, and the figure's JSON as Streamlit serialises it (``plotly.tools.
-return_figure_from_figure_or_data`` then ``plotly.io.to_json``). Median of ``--runs`` runs after
-one warm-up run. The budget is 300 ms.
+figure, and the figure's JSON as the chart component receives it (``plotly.io.to_json``).
+Median of ``--runs`` runs after one warm-up run. The budget is 300 ms.
 
 Browser: ``streamlit run app.py`` on the same database and Debian's Chromium (Playwright); the
-time from navigation to the app idle (``data-test-script-state='notRunning'``) with the chart's
-WebGL canvas and lane labels drawn, median of ``--page-loads`` loads, each in a new browser
-profile (nothing cached), after one warm-up load. The budget is 2 s. The last scenario, one
-lane of a few points, is the floor: what Streamlit and its Plotly component cost on their own.
+time from navigation to the chart drawn (Plotly's layout and lane labels in the page or in the
+chart component's frame), median of ``--page-loads`` loads after one warm-up load; "cold" loads
+each use a new browser profile (nothing cached), "warm" ones share one. The budget is 2 s. The
+last scenario, one lane of a few points, is the floor: what Streamlit and the chart cost on
+their own. Each load also records when things happened (from the Performance API of the page
+and of the chart's frame): Streamlit's sidebar shown, the script idle, the chart's code
+requested and fetched, Plotly started drawing, the chart drawn; the medians are printed as the
+breakdown. ``--renderers component,streamlit`` compares the chart component with
+``st.plotly_chart`` (``TRACKER_CHART_RENDERER=streamlit``) in the same run, on the same figure.
 A benchmark, not a test: it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -38,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import plotly.io as pio  # noqa: E402
-from plotly.tools import return_figure_from_figure_or_data  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session, col  # noqa: E402
 
@@ -64,12 +68,46 @@ from tracker.topics import get_topic  # noqa: E402
 
 DEFAULT_DB = ROOT / "data" / "bench-timeline.db"
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-# Plotly has drawn: its layout exists, the WebGL canvas is there and the lane labels are set.
-CHART_DRAWN = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  return !!(gd && gd._fullLayout && gd.querySelector('canvas')
-            && gd.querySelectorAll('.ytick text').length > 0);
-}"""
+# Runs in the page and in every frame: notes (as epoch milliseconds) when the sidebar shows, the
+# script is idle, Plotly starts drawing (its div gets .js-plotly-plot) and the chart is drawn
+# (its layout exists and the lane labels are set).
+MILESTONES = """
+window.__bench = {};
+(() => {
+  const note = (name) => {
+    if (!(name in window.__bench)) {
+      window.__bench[name] = performance.timeOrigin + performance.now();
+    }
+  };
+  const poll = setInterval(() => {
+    if (document.querySelector("[data-testid='stSidebar']")) note('sidebar');
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app && app.getAttribute('data-test-script-state') === 'notRunning') note('idle');
+    const gd = document.querySelector('.js-plotly-plot');
+    if (gd && gd._fullLayout && gd.querySelectorAll('.ytick text').length > 0) note('drawn');
+    if ('drawn' in window.__bench && (!app || 'idle' in window.__bench)) clearInterval(poll);
+  }, 5);
+})();
+"""
+# The chart's code: Streamlit's Plotly element, or the component's page and its plotly.js.
+CHART_CODE = """() => performance.getEntriesByType('resource')
+  .filter(e => /PlotlyChart|plotly_frame\\/index\\.html|plotly-[a-z]+-[0-9.]+\\.min\\.js/
+                 .test(e.name))
+  .map(e => ({name: e.name.split('?')[0].split('/').pop(),
+              start: performance.timeOrigin + e.startTime,
+              end: performance.timeOrigin + e.responseEnd, bytes: e.encodedBodySize}))"""
+# The chart component's own marks (tracker/ui/chart_frame_web/index.html), as epoch ms.
+FRAME_MARKS = """Object.fromEntries(performance.getEntriesByType('mark').reverse()
+  .map(m => [m.name, performance.timeOrigin + m.startTime]))"""  # the first of each name
+BREAKDOWN = (
+    ("sidebar", "sidebar shown"),
+    ("idle", "script idle"),
+    ("requested", "chart code requested"),
+    ("fetched", "plotly.js fetched"),
+    ("figure-received", "figure in the frame"),
+    ("plotly-loaded", "plotly.js started"),
+    ("drawn", "chart drawn"),
+)
 
 
 def prepare(url: str, statements: int) -> float:
@@ -89,8 +127,9 @@ def prepare(url: str, statements: int) -> float:
 
 
 def serialise(figure: Any) -> str:
-    """What st.plotly_chart does with a figure before it leaves the server."""
-    spec: str = pio.to_json(return_figure_from_figure_or_data(figure, True), validate=False)
+    """What the page does with a figure before it leaves the server (tracker/ui/chart_frame.py;
+    ``st.plotly_chart`` costs about the same)."""
+    spec: str = pio.to_json(figure, validate=False)
     return spec
 
 
@@ -177,22 +216,42 @@ def server_side(url: str, runs: int) -> list[tuple[str, float, str]]:
     return rows
 
 
-def _load(context: Any, address: str) -> tuple[float, float, int]:
-    """Open ``address`` in a new tab: seconds to the app idle, to the chart drawn, lanes."""
+def _load(context: Any, address: str) -> dict[str, float]:
+    """Open ``address`` in a new tab; milliseconds from navigation to each milestone, and the
+    lanes drawn."""
     page = context.new_page()
     try:
-        started = time.perf_counter()
         page.goto(address)
+        deadline = time.monotonic() + 60
+        marks: dict[str, float] = {}
+        while time.monotonic() < deadline:
+            drawn = [f for f in page.frames if f.evaluate("(window.__bench || {}).drawn")]
+            if drawn:
+                break
+            page.wait_for_timeout(20)
+        else:
+            raise TimeoutError(f"no chart drawn within 60 s on {address}")
         page.wait_for_selector(APP_IDLE, timeout=60_000)
-        idle = time.perf_counter() - started
-        page.wait_for_function(CHART_DRAWN, timeout=60_000)
-        drawn = time.perf_counter() - started
-        return idle, drawn, page.locator(".js-plotly-plot svg .ytick text").count()
+        origin = page.evaluate("performance.timeOrigin")
+        code: list[dict[str, Any]] = []
+        for frame in page.frames:
+            for name, at in frame.evaluate(
+                f"({{...(window.__bench || {{}}), ...{FRAME_MARKS}}})"
+            ).items():
+                marks[name] = min(marks.get(name, math.inf), at - origin)
+            code += frame.evaluate(CHART_CODE)
+        if code:
+            marks["requested"] = min(c["start"] for c in code) - origin
+            bundle = [c for c in code if c["bytes"] > 100_000]  # plotly.js itself
+            if bundle:
+                marks["fetched"] = max(c["end"] for c in bundle) - origin
+        marks["lanes"] = drawn[0].locator(".js-plotly-plot svg .ytick text").count()
+        return marks
     finally:
         page.close()
 
 
-def browser_side(url: str, runs: int) -> list[tuple[str, float, str]]:
+def browser_side(url: str, runs: int, renderers: list[str]) -> list[tuple[str, float, str]]:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http
@@ -200,60 +259,182 @@ def browser_side(url: str, runs: int) -> list[tuple[str, float, str]]:
     if not CHROMIUM.exists():
         print(f"no Chromium at {CHROMIUM}: browser side skipped")
         return []
-    port = free_port()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-timeline-{port}.log"
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "0"}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-               str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--server.fileWatcherType", "none"]  # fmt: skip
     results: list[tuple[str, float, str]] = []
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/_stcore/health", server, log)
-        pages = [
-            ("first view: 60 countries, grouped", f"{base}/?topic=synthetic-1"),
-            ("shared URL: GCC, 2024, verified",
-             f"{base}/?topic=synthetic-1&countries=GCC&from=2024-01-01&to=2024-12-31"
-             "&status=verified"),
-            ("floor: 1 country, 1 month",
-             f"{base}/?topic=synthetic-1&countries=PAK&from=2025-05-01&to=2025-05-31"),
-        ]  # fmt: skip
-        viewport = {"width": 1400, "height": 1000}
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                for label, address in pages:
-                    for cache in ("cold", "warm"):
-                        idles, draws = [], []
-                        # Cold: a new browser profile each load, nothing cached (a first visit).
-                        # Warm: one profile, so Streamlit's and Plotly's scripts come from the
-                        # browser cache, as for an analyst who has opened the tracker before.
-                        shared = browser.new_context(viewport=viewport)
-                        for attempt in range(runs + 1):
-                            context = (
-                                shared
-                                if cache == "warm"
-                                else browser.new_context(viewport=viewport)
-                            )
-                            idle, drawn, lanes = _load(context, address)
-                            if context is not shared:
-                                context.close()
-                            if attempt:  # the first load warms the server (and the cache) up
-                                idles.append(idle * 1000)
-                                draws.append(drawn * 1000)
-                        shared.close()
-                        ms = statistics.median(draws)
-                        what = f"app idle at {statistics.median(idles):.0f} ms; {lanes} lanes"
-                        results.append((f"{label} ({cache} cache)", ms, what))
-                        print(f"  {label:<36} {cache} cache: chart drawn {ms:6.0f} ms   {what}")
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    for renderer in renderers:
+        print(f" renderer: {renderer}")
+        port = free_port()
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-timeline-{port}.log"
+        env = {
+            **os.environ,
+            "TRACKER_DATABASE_URL": url,
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "0",
+            "TRACKER_CHART_RENDERER": renderer,
+        }
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                   str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                   "--server.fileWatcherType", "none"]  # fmt: skip
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for_http(f"{base}/_stcore/health", server, log)
+            results += _scenarios(base, runs, renderer, sync_playwright, CHROMIUM, CHROMIUM_ARGS)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     return results
+
+
+def _scenarios(
+    base: str, runs: int, renderer: str, sync_playwright: Any, chromium: Path, args: list[str]
+) -> list[tuple[str, float, str]]:
+    pages = [
+        ("first view: 60 countries, grouped", f"{base}/?topic=synthetic-1"),
+        ("shared URL: GCC, 2024, verified",
+         f"{base}/?topic=synthetic-1&countries=GCC&from=2024-01-01&to=2024-12-31"
+         "&status=verified"),
+        ("floor: 1 country, 1 month",
+         f"{base}/?topic=synthetic-1&countries=PAK&from=2025-05-01&to=2025-05-31"),
+    ]  # fmt: skip
+    viewport = {"width": 1400, "height": 1000}
+    results: list[tuple[str, float, str]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+        try:
+            for label, address in pages:
+                for cache in ("cold", "warm"):
+                    loads: list[dict[str, float]] = []
+                    # Cold: a new browser profile each load, nothing cached (a first visit).
+                    # Warm: one profile, so Streamlit's and Plotly's scripts come from the
+                    # browser cache, as for an analyst who has opened the tracker before.
+                    shared = browser.new_context(viewport=viewport)
+                    shared.add_init_script(MILESTONES)
+                    for attempt in range(runs + 1):
+                        context = shared
+                        if cache == "cold":
+                            context = browser.new_context(viewport=viewport)
+                            context.add_init_script(MILESTONES)
+                        marks = _load(context, address)
+                        if context is not shared:
+                            context.close()
+                        if attempt:  # the first load warms the server (and the cache) up
+                            loads.append(marks)
+                    shared.close()
+                    ms = statistics.median(m["drawn"] for m in loads)
+                    steps = ", ".join(
+                        f"{name} {statistics.median(m[key] for m in loads):.0f}"
+                        for key, name in BREAKDOWN
+                        if all(key in m for m in loads)
+                    )
+                    what = f"{loads[-1]['lanes']:.0f} lanes; {steps}"
+                    results.append((f"{label} ({cache} cache, {renderer})", ms, what))
+                    print(f"  {label:<36} {cache} cache: chart drawn {ms:6.0f} ms")
+                    print(f"      ms from navigation: {steps}")
+        finally:
+            browser.close()
+    return results
+
+
+# plotly.js alone, without Streamlit: a page that loads one bundle and draws one figure.
+ALONE_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="gd" style="width:1300px"></div><script>
+const q = new URLSearchParams(location.search);
+window.res = {};
+fetch(q.get('fig')).then(r => r.json()).then(fig => {
+  const s = document.createElement('script');
+  s.src = q.get('bundle');
+  s.onload = () => {
+    const ready = performance.now();
+    const entry = performance.getEntriesByName(s.src)[0];
+    window.res.start = ready - entry.startTime;
+    Plotly.newPlot('gd', fig.data, fig.layout, {displaylogo: false}).then(() => {
+      requestAnimationFrame(() => setTimeout(() => {
+        window.res.draw = performance.now() - ready;
+      }));
+    });
+  };
+  document.head.appendChild(s);
+});
+</script></body></html>"""
+
+
+def plotly_alone(url: str, runs: int) -> None:
+    """Fetch-and-start of each plotly.js bundle and the draw of our figures as SVG and WebGL,
+    in a bare page: what the chart costs in the browser, apart from Streamlit."""
+    import functools
+    import http.server
+    import json
+    import shutil
+    import tempfile
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS
+
+    web = ROOT / "tracker" / "ui" / "chart_frame_web"
+    full = Path(pio.__file__).resolve().parent.parent / "package_data" / "plotly.min.js"
+    engine = make_engine(url)
+    with Session(engine) as session, tempfile.TemporaryDirectory() as tmp:
+        topic_id = session.execute(
+            select(col(Topic.id)).where(col(Topic.slug) == "synthetic-1")
+        ).scalar_one()
+        topic = get_topic(session, topic_id)
+        assert topic is not None
+        pak = actor_by_code(session, "PAK")
+        assert pak is not None
+        base = TimelineFilter(topic_id=topic_id)
+        floor = replace(base, actor_ids=frozenset({pak.id}), start=date(2025, 5, 1),
+                        end=date(2025, 5, 31))  # fmt: skip
+        for name, f in (("first view", base), ("floor", floor)):
+            data = load_timeline(session, f)
+            events = list_events(session, topic_id=topic_id, start=f.start, end=f.end)
+            spec = json.loads(serialise(timeline_figure(data, topic.levels, events)))
+            Path(tmp, f"{name}-svg.json").write_text(json.dumps(spec))
+            for trace in spec["data"]:
+                trace["type"] = "scattergl"
+            Path(tmp, f"{name}-webgl.json").write_text(json.dumps(spec))
+        shutil.copy(web / "plotly-basic-4.1.1.min.js", Path(tmp, "basic.js"))
+        shutil.copy(full, Path(tmp, "full.js"))
+        Path(tmp, "page.html").write_text(ALONE_PAGE)
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Quiet, directory=tmp)
+        )
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        address = f"http://127.0.0.1:{server.server_address[1]}/page.html"
+        cases = [("full", "webgl"), ("full", "svg"), ("basic", "svg")]
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
+                for name in ("floor", "first view"):
+                    for bundle, kind in cases:
+                        starts, draws = [], []
+                        for attempt in range(runs + 1):
+                            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                            page = context.new_page()
+                            page.goto(f"{address}?bundle={bundle}.js&fig={name}-{kind}.json")
+                            page.wait_for_function("() => window.res.draw", timeout=60_000)
+                            res = page.evaluate("window.res")
+                            context.close()
+                            if attempt:
+                                starts.append(res["start"])
+                                draws.append(res["draw"])
+                        start, draw = statistics.median(starts), statistics.median(draws)
+                        what = f"{name:<11} {bundle:>5} plotly.js, {kind:<5}"
+                        print(f"  {what}: fetch and start {start:5.0f} ms, draw {draw:5.0f} ms")
+                browser.close()
+        finally:
+            server.shutdown()
+    engine.dispose()
 
 
 def main() -> None:
@@ -263,6 +444,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="server-side runs per scenario")
     parser.add_argument("--page-loads", type=int, default=5, help="page loads per scenario")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--plotly-alone",
+        action="store_true",
+        help="also time plotly.js bundles and SVG against WebGL in a bare page",
+    )
+    parser.add_argument(
+        "--renderers",
+        default="component,streamlit",
+        help="chart renderers to compare: component (the app's), streamlit (st.plotly_chart)",
+    )
     args = parser.parse_args()
 
     seconds = prepare(args.database, args.statements)
@@ -274,7 +465,13 @@ def main() -> None:
     server_side(args.database, args.runs)
     if not args.no_browser:
         print(f"Chromium, median of {args.page_loads} page loads to the chart drawn, budget 2 s:")
-        browser_side(args.database, args.page_loads)
+        renderers = [r.strip() for r in args.renderers.split(",") if r.strip()]
+        browser_side(args.database, args.page_loads, renderers)
+        if args.plotly_alone:
+            print(f"plotly.js alone, median of {args.page_loads} loads (load "
+                  f"{os.getloadavg()[0]:.1f}):")  # fmt: skip
+            plotly_alone(args.database, args.page_loads)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import plotly.graph_objects as go
+import pytest
 
 from tracker.charts import (
     NEUTRAL_COLOUR,
@@ -59,11 +60,11 @@ ROWS = [
 ]
 
 
-def point_traces(fig: go.Figure) -> list[go.Scattergl]:
+def point_traces(fig: go.Figure) -> list[go.Scatter]:
     return [t for t in fig.data if t.mode == "markers" and t.x and t.x[0] is not None]
 
 
-def band_traces(fig: go.Figure) -> list[go.Scattergl]:
+def band_traces(fig: go.Figure) -> list[go.Scatter]:
     return [t for t in fig.data if t.mode == "lines" and t.meta.get("band")]
 
 
@@ -102,10 +103,10 @@ def test_crowded_lanes_grow_so_points_stay_apart():
     assert fig.layout.yaxis.range[1] > 3  # two lanes, one of them taller
 
 
-def test_points_are_scattergl_with_statement_ids():
+def test_points_are_svg_scatter_with_statement_ids():
     fig = swimlane_figure(ROWS, LEVELS)
     traces = point_traces(fig)
-    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    assert all(isinstance(t, go.Scatter) for t in fig.data)
     ids = sorted(d[0] for t in traces for d in t.customdata)
     assert ids == [1, 2, 3, 4]
 
@@ -333,7 +334,7 @@ BUCKETS = [
 def test_grouped_swimlanes_draw_one_marker_per_group():
     fig = bucket_swimlane_figure(BUCKETS, LEVELS, lanes=["Oman", "Iran"])
     assert_valid(fig)
-    assert all(isinstance(t, go.Scattergl) for t in fig.data)
+    assert all(isinstance(t, go.Scatter) for t in fig.data)
     points = point_traces(fig)
     assert sum(len(t.x) for t in points) == len(BUCKETS)
     assert list(fig.layout.yaxis.ticktext) == ["Oman", "Iran"]
@@ -410,7 +411,7 @@ def test_stance_lines_step_per_country_on_the_stance_axis():
     assert_valid(fig)
     assert [t.name for t in fig.data] == ["Oman", "Iran"]
     iran = fig.data[1]
-    assert isinstance(iran, go.Scattergl) and iran.line.shape == "hv"
+    assert isinstance(iran, go.Scatter) and iran.line.shape == "hv"
     assert list(iran.x) == ["2025-01-10", "2025-03-10"]  # the rejected one is left out
     assert list(iran.y) == [2.0, -1.0]
     assert [d[0] for d in iran.customdata] == [1, 2]
@@ -447,6 +448,23 @@ def test_heatmap_is_country_by_month_of_mean_stance():
     assert [list(r) for r in heat.customdata] == [[12, 0, 1], [0, 4, 0]]
     assert heat.zmid == 0 and heat.zmin == -2 and heat.zmax == 2
     assert fig.layout.yaxis.autorange == "reversed"  # first lane on top
+
+
+@pytest.mark.parametrize(
+    ("month", "columns"),
+    [
+        (1, ["2024-12-01", "2025-01-01", "2025-02-01"]),
+        (6, ["2025-05-01", "2025-06-01", "2025-07-01"]),
+        (11, ["2025-10-01", "2025-11-01", "2025-12-01"]),
+    ],
+)
+def test_a_single_month_heatmap_gets_blank_neighbours_to_have_a_width(month, columns):
+    # One column alone is drawn one millisecond wide, on an axis of milliseconds.
+    fig = stance_heatmap_figure([bucket("Iran", month, "any", 3, 1.0, 1)], LEVELS)
+    assert_valid(fig)
+    (heat,) = fig.data
+    assert list(heat.x) == columns
+    assert [list(r) for r in heat.z] == [[None, 1.0, None]]
 
 
 def test_many_close_events_keep_their_labels_apart():

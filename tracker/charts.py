@@ -4,9 +4,13 @@ Text that users typed (quotes, names, event titles) reaches Plotly escaped with
 :func:`plotly_text`: Plotly reads ``<b>``, ``<br>`` and ``<a href>`` tags in labels and hover
 text, and a quote must never become markup.
 
-Every trace is WebGL (``Scattergl``) or a heatmap, so a chart of thousands of points stays
-quick in the browser; beyond :data:`tracker.timeline.MAX_POINTS` statements the timeline
-hands over :class:`~tracker.timeline.Bucket` groups instead of rows, drawn one marker each.
+Points are SVG (``Scatter``) traces, and never many: beyond :data:`tracker.timeline.MAX_POINTS`
+statements the timeline hands over :class:`~tracker.timeline.Bucket` groups instead of rows,
+drawn one marker each, so a chart has at most a few thousand markers whatever the database
+holds. At that size SVG draws faster than WebGL in a browser without a GPU (bench/RESULTS.md,
+Timeline: the 60-lane first view in 0.55–0.75 s against 1.6 s, one lane in 0.13–0.17 s against
+0.54 s, most of that WebGL start-up), and it needs only the small ``scatter`` bundle of
+plotly.js (see ``tracker/ui/chart_frame.py``).
 """
 
 from __future__ import annotations
@@ -340,7 +344,7 @@ def _period_trace(
         xs += [first.isoformat(), last.isoformat(), None]
         ys += [positions[i], positions[i], None]
     return {
-        "type": "scattergl",
+        "type": "scatter",
         "x": xs,
         "y": ys,
         "mode": "lines",
@@ -406,7 +410,7 @@ def _band_traces(
         ys += [y, y, None]
     return [
         {
-            "type": "scattergl",
+            "type": "scatter",
             "x": xs,
             "y": ys,
             "mode": "lines",
@@ -536,7 +540,7 @@ def swimlane_figure(
             # An empty level still gets its legend entry, from a trace with one blank point.
             traces.append(
                 {
-                    "type": "scattergl",
+                    "type": "scatter",
                     "x": [plotted_day(rows[i]).isoformat() for i in members] or [None],
                     "y": [positions[i] for i in members] or [None],
                     "customdata": [_hover_fields(rows[i]) for i in members] or None,
@@ -635,7 +639,7 @@ def bucket_swimlane_figure(
                 continue
             label = plotly_text(labels[value])
             trace: dict[str, Any] = {
-                "type": "scattergl",
+                "type": "scatter",
                 "x": [None],
                 "hovertemplate": (
                     f"<b>%{{text}}</b> · {_PERIOD_HOVER[period]}<br>"
@@ -767,7 +771,7 @@ def stance_lines_figure(
     for i, name in enumerate(names):
         points = series[name]
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=[p[0].isoformat() for p in points],
                 y=[p[1] for p in points],
                 customdata=[[p[2]] for p in points],
@@ -840,6 +844,12 @@ def stance_heatmap_figure(
         entry[0] += c.mean_stance * c.count
         entry[1] += c.count
     months = _month_starts(min(m for _, m in sums), max(m for _, m in sums)) if sums else []
+    if len(months) == 1:
+        # Plotly sizes a heatmap's cells from the spacing of its columns; a lone column would be
+        # one millisecond wide. Blank neighbouring months give it a month's width.
+        only = months[0]
+        before = date(only.year - (only.month == 1), (only.month - 2) % 12 + 1, 1)
+        months = [before, only, _month_starts(only, only + timedelta(days=31))[-1]]
     column = {m: i for i, m in enumerate(months)}
     z: list[list[float | None]] = [[None] * len(months) for _ in lane_names]
     counts: list[list[int]] = [[0] * len(months) for _ in lane_names]

@@ -84,10 +84,10 @@ def make_account(url: str, name: str, role: str) -> UserView:
 def test_timeline_draws_the_chart_and_the_table(demo_url):
     at = open_page()
     assert at.header[0].value  # the topic's title
-    charts = at.get("plotly_chart")
+    charts = at.get("component_instance")  # the chart component, tracker/ui/chart_frame.py
     assert len(charts) == 1
-    figure = charts[0].proto.spec
-    assert "Pakistan" in figure and "scattergl" in figure
+    figure = charts[0].proto.json_args
+    assert "Pakistan" in figure and "scatter" in figure
     assert at.query_params["topic"]
     assert "Click a point" in texts(at)
     at = open_page(view="table")
@@ -199,7 +199,7 @@ def test_database_without_schema_shows_the_command(tmp_path, monkeypatch):
     assert not at.exception
     assert "no tracker schema" in at.error[0].value
     assert at.code[0].value == "tracker db upgrade"
-    assert not at.get("plotly_chart")
+    assert not at.get("component_instance")
 
 
 def test_bad_database_url_is_explained(monkeypatch):

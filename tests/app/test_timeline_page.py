@@ -23,6 +23,7 @@ from tracker.speakers import get_or_create_speaker
 from tracker.statements import create_statement
 from tracker.synth import generate_synthetic
 from tracker.topics import get_topic_by_slug
+from tracker.ui.chart_frame import RENDERER_ENV, picked_id
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 TIMEOUT = 60
@@ -129,6 +130,14 @@ def params(at: AppTest) -> dict[str, str]:
     return {k: str(v) for k, v in at.query_params.items()}
 
 
+def chart_spec(at: AppTest, index: int = 0) -> str:
+    """The Plotly JSON that the chart component draws (``tracker/ui/chart_frame.py``)."""
+    frames = at.get("component_instance")
+    assert frames[index].proto.component_name.endswith("plotly_frame")
+    spec: str = json.loads(frames[index].proto.json_args)["spec"]
+    return spec
+
+
 def test_a_shared_url_sets_every_filter(db):
     at = open_timeline(
         topic=TOPIC,
@@ -201,7 +210,7 @@ def test_choosing_a_bloc_adds_its_members_once(db):
     rerun(at)
     assert "SAU" not in at.sidebar.multiselect(key="timeline_countries").value
     assert "SAU" not in params(at)["countries"]
-    lanes = at.get("plotly_chart")[0].proto.spec
+    lanes = chart_spec(at)
     assert "Qatar" in lanes and "Saudi Arabia" not in lanes
 
 
@@ -229,10 +238,10 @@ def test_every_view_draws(db, view):
     at = open_timeline(topic="pakistan-iran-alignment", view=view)
     shown = texts(at)
     if view == "lines":
-        spec = at.get("plotly_chart")[0].proto.spec
+        spec = chart_spec(at)
         assert '"shape":"hv"' in spec and "Pakistan" in spec
     elif view == "heatmap":
-        assert '"type":"heatmap"' in at.get("plotly_chart")[0].proto.spec
+        assert '"type":"heatmap"' in chart_spec(at)
     elif view == "table":
         assert "Pakistan" in set(at.dataframe[0].value["Country"])
     else:
@@ -286,9 +295,14 @@ def grouped_db(template, tmp_path, monkeypatch) -> Iterator[int]:
 def test_many_statements_are_grouped_and_a_group_opens(grouped_db):
     at = open_timeline(topic="synthetic-1")
     assert "grouped per month" in texts(at)
-    spec = at.get("plotly_chart")[0].proto.spec
+    spec = chart_spec(at)
     assert '"bdata"' in spec  # numbers travel as typed arrays
-    assert {trace["type"] for trace in json.loads(spec)["data"]} == {"scattergl"}
+    # SVG markers, few of them: the database grouped the 3,000 statements.
+    figure = json.loads(spec)
+    assert {trace["type"] for trace in figure["data"]} == {"scatter"}
+    markers = [t for t in figure["data"] if t["mode"] == "markers" and "customdata" in t]
+    drawn = sum(int(t["customdata"]["shape"].split(",")[0]) for t in markers)
+    assert 0 < drawn < 300  # about one per country, month and status
     at = open_timeline(topic="synthetic-1", statement="100")
     picker = [s for s in at.selectbox if s.label.startswith(tuple("0123456789"))]
     assert picker and picker[0].value == 100
@@ -330,3 +344,32 @@ def test_card_outside_the_app_links_history_plainly_and_only_http_sources():
     assert "reviewed by rene" in shown
     assert "javascript:" not in shown and "Click me" in shown
     assert "[Oman \\*calls\\* for calm](https://news.example/oman)" in shown
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ({"id": 12, "at": 1}, 12),
+        ({"id": 12.0}, 12),
+        ({"id": "12"}, None),  # the frame sends numbers; a string was not made by it
+        ({"id": 0}, None),
+        ({"id": -3}, None),
+        ({"id": 1.5}, None),
+        ({"id": True}, None),
+        ({"id": None}, None),
+        ({}, None),
+        ([12], None),
+        ("12", None),
+        (None, None),
+    ],
+)
+def test_a_picked_point_is_trusted_only_as_a_positive_integer(sent, expected):
+    assert picked_id(sent) == expected
+
+
+def test_streamlit_renderer_still_draws_and_is_chosen_by_environment(db, monkeypatch):
+    monkeypatch.setenv(RENDERER_ENV, "streamlit")
+    at = open_timeline(topic=TOPIC)
+    assert not at.get("component_instance")
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Pakistan" in spec and '"type":"scatter"' in spec

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.e2e.harness import APP_IDLE
+from tests.e2e.test_timeline_browser import chart_frame, point_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +28,13 @@ def test_timeline_draws_the_swimlanes(app_url: str, browser: Browser) -> None:
     try:
         page.goto(app_url)
         page.wait_for_selector(APP_IDLE, timeout=60_000)
-        chart = page.locator(".js-plotly-plot").first
-        chart.wait_for(state="visible", timeout=30_000)
-        lanes = page.locator(".js-plotly-plot svg .ytick text").all_text_contents()
+        chart = chart_frame(page)  # the chart component's iframe
+        lanes = chart.locator(".js-plotly-plot svg .ytick text").all_text_contents()
         assert "Pakistan" in lanes and "Iran" in lanes
-        legend = page.locator(".js-plotly-plot svg .legendtext").all_text_contents()
+        legend = chart.locator(".js-plotly-plot svg .legendtext").all_text_contents()
         assert len(legend) >= 3
-        # The points are drawn by WebGL on a canvas layer, next to the SVG axes.
-        assert page.locator(".js-plotly-plot canvas").count() >= 1
+        # The points are SVG markers (few: many statements are grouped per period).
+        assert chart.locator(".js-plotly-plot .scatterlayer .point").count() >= 1
         page.get_by_text("Click a point").first.wait_for(timeout=10_000)
         # The table is one of the views beside the swimlanes (Timeline issue 5).
         views = page.locator("[data-testid='stButtonGroup']").first
@@ -42,7 +42,7 @@ def test_timeline_draws_the_swimlanes(app_url: str, browser: Browser) -> None:
         assert page.locator("[data-testid='stException']").count() == 0
         assert not errors, errors
         if os.environ.get("TRACKER_SCREENSHOT") == "1":
-            page.wait_for_timeout(1000)  # let the WebGL layer finish drawing
+            page.wait_for_timeout(1000)  # let the chart finish drawing
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
     finally:
@@ -71,28 +71,13 @@ def test_news_page(app_url: str, browser: Browser) -> None:
         page.close()
 
 
-POINT_ON_SCREEN = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  const trace = gd._fullData.find(
-    t => t.mode === 'markers' && t.x.length && t.x[0] !== null && t.x[0] !== undefined);
-  const box = gd.getBoundingClientRect();
-  return {
-    x: box.left + xa._offset + xa.d2p(trace.x[0]),
-    y: box.top + ya._offset + ya.d2p(trace.y[0]),
-    id: trace.customdata[0][0],
-  };
-}"""
-
-
 def test_clicking_a_point_opens_its_statement(app_url: str, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(app_url)
         page.wait_for_selector(APP_IDLE, timeout=60_000)
-        page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=30_000)
-        page.wait_for_timeout(500)  # plotly binds its handlers after the first draw
-        point = page.evaluate(POINT_ON_SCREEN)
+        point = point_on_page(page, chart_frame(page), None)
+        assert point is not None
         page.mouse.click(point["x"], point["y"])
         page.wait_for_url(f"**statement={point['id']}**", timeout=30_000)
         page.wait_for_selector(APP_IDLE, timeout=30_000)

@@ -30,6 +30,7 @@ from tracker.timeline import (
 )
 from tracker.timeline_export import figure_html, figure_png, rows_csv, rows_json
 from tracker.ui.cards import statement_card
+from tracker.ui.chart_frame import chart_frame
 from tracker.ui.text import date_text, md_escape, md_quote
 from tracker.ui.timeline_filters import TimelineChoice, encode_params, select_statement
 
@@ -47,25 +48,8 @@ class Drawn:
     data: TimelineData | None = None
 
 
-def _selection_handler(key: str) -> Callable[[], None]:
-    def on_select() -> None:
-        state = st.session_state.get(key)
-        points = state["selection"]["points"] if state else []
-        ids = [int(p["customdata"][0]) for p in points if p.get("customdata")]
-        if ids:
-            select_statement(ids[0])
-
-    return on_select
-
-
 def _chart(figure: go.Figure, key: str) -> None:
-    st.plotly_chart(
-        figure,
-        key=key,
-        on_select=_selection_handler(key),
-        selection_mode="points",
-        config=CHART_CONFIG,
-    )
+    chart_frame(figure, key=key, config=CHART_CONFIG, on_pick=select_statement)
 
 
 def _events(session: Session, choice: TimelineChoice) -> list[Any]:
@@ -143,7 +127,7 @@ def heatmap_view(session: Session, choice: TimelineChoice) -> Drawn:
         "months had none. Reds oppose the proposition, blues support it."
     )
     figure = stance_heatmap_figure(monthly.cells, choice.topic.levels, lanes=monthly.lanes)
-    st.plotly_chart(figure, key="timeline_heatmap", config=CHART_CONFIG)
+    chart_frame(figure, key="timeline_heatmap", config=CHART_CONFIG)
     return Drawn(figure=figure)
 
 
