@@ -49,6 +49,29 @@ def test_a_first_poll_stores_the_items_and_the_feed_state(engine, server):
     assert fetch.bytes_read == len(TWO_ITEMS)
 
 
+def test_many_304s_are_written_together_each_with_its_own_state(engine, server):
+    # More 304s than one batch holds (32), so both a full batch and the rest get written.
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"', "Cache-Control": "max-age=7200"})
+        return Response(TWO_ITEMS, headers={"ETag": '"v1"'}, mimetype="application/rss+xml")
+
+    ids = []
+    for n in range(45):
+        server.expect_request(f"/f{n}.xml").respond_with_handler(handler)
+        ids.append(add_feed(engine, server.url_for(f"/f{n}.xml")))
+    poll(engine)
+    before = datetime.now(UTC)
+    summary = poll(engine, all_feeds=True)
+    assert (summary.feeds, summary.not_modified, summary.errors) == (45, 45, 0)
+    for feed_id in ids:
+        assert [f.outcome for f in fetch_log(engine, feed_id)] == ["new", "not_modified"]
+        feed = get_feed(engine, feed_id)
+        assert feed.last_polled_at is not None and feed.last_polled_at >= before
+        assert feed.next_poll_at >= before + timedelta(hours=2)  # the server's max-age
+        assert feed.etag == '"v1"' and feed.status == FeedStatus.ACTIVE
+
+
 def test_a_title_set_by_an_admin_is_kept(engine, server):
     feed_id = add_feed(engine, serve(server, "/feed.xml", TWO_ITEMS), title="My name for it")
     poll(engine)

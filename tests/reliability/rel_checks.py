@@ -112,7 +112,7 @@ def tag_problems(session: Session) -> list[str]:
         tags[item_id].add(actor_id)
     problems: list[str] = []
     for item_id, title, summary in conn.execute(text("SELECT id, title, summary FROM news_item")):
-        # The text the poller tags (tracker.feeds.store._tagging_text), from the stored row.
+        # The text the poller tags (tracker.feeds.store.tagging_text), from the stored row.
         expected = matcher.match(f"{title}\n{html_to_text(summary or '')}")
         if set(expected) != tags.pop(item_id, set()):
             problems.append(f"item {item_id}: tags differ from its text")

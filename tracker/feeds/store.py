@@ -19,7 +19,7 @@ from sqlmodel import Session
 from tracker.feeds.canonical import canonical_url
 from tracker.feeds.parse import ParsedEntry
 from tracker.feeds.sanitize import html_to_text
-from tracker.feeds.tagging import ActorMatcher
+from tracker.feeds.tagging import Tagger
 from tracker.models import Feed, NewsItem, NewsItemActor
 from tracker.timeutil import as_utc, utcnow
 
@@ -65,7 +65,7 @@ def store_entries(
     session: Session,
     feed_id: int | None,
     entries: Sequence[ParsedEntry],
-    matcher: ActorMatcher,
+    matcher: Tagger,
     fetched_at: datetime | None = None,
 ) -> StoreResult:
     """Add the entries this feed has not stored yet; flushes, the caller commits."""
@@ -157,7 +157,7 @@ def store_entries(
     tags = [
         {"news_item_id": ids[entry.guid], "actor_id": actor_id}
         for entry, _ in fresh
-        for actor_id in sorted(matcher.match(_tagging_text(entry)))
+        for actor_id in sorted(matcher.match(tagging_text(entry)))
     ]
     if tags:
         connection.execute(insert(_NEWS_ITEM_ACTOR), tags)
@@ -165,7 +165,8 @@ def store_entries(
     return result
 
 
-def _tagging_text(entry: ParsedEntry) -> str:
+def tagging_text(entry: ParsedEntry) -> str:
+    """What an entry is tagged from: its title and summary as plain text."""
     return entry.text or f"{entry.title}\n{html_to_text(entry.summary_html or '')}"
 
 

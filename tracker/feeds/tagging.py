@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -146,3 +146,19 @@ def _longest_non_overlapping(spans: list[tuple[int, int, set[int]]]) -> set[int]
         taken.append((start, end))
         found |= ids
     return found
+
+
+class Tagger(Protocol):
+    def match(self, text: str) -> set[int]: ...
+
+
+class KnownTags:
+    """Tags worked out ahead of time (before taking a write lock), the matcher for the rest."""
+
+    def __init__(self, matcher: Tagger, texts: Iterable[str]) -> None:
+        self._matcher = matcher
+        self._known = {text: matcher.match(text) for text in texts}
+
+    def match(self, text: str) -> set[int]:
+        found = self._known.get(text)
+        return found if found is not None else self._matcher.match(text)
