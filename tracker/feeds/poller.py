@@ -1,12 +1,14 @@
 """Poll due feeds: claim, fetch, parse, store, reschedule; one feed never stops the run.
 
 A poller claims batches of due feeds; its threads fetch (at most ``per_host`` requests at
-once to one host), parse and store each feed, every feed's result in its own short
-transaction, so a bad feed or a failed write loses nothing else. A large poll runs one such
-poller per core, in processes, because parsing is CPU-bound and threads share one core under
-the GIL (measured in bench/RESULTS.md): they share the work out through the same claims and
-leases as pollers on several machines do, and report to the parent. On SQLite the writers
-queue on a shared lock rather than on SQLite's sleeping busy handler.
+once to one host) and parse, one thread at a time, and each feed's result is written in its
+own short transaction, so a bad feed or a failed write loses nothing else (304s, which change
+little, are written together). A large poll runs one poller per core, in processes, because
+parsing is CPU-bound and threads share one core under the GIL: they share the feeds out
+through the same claims and leases as pollers on several machines do, and hand what they
+fetched and parsed to the parent, which does all the writing, so SQLite's write lock and page
+cache stay in one process (measured in bench/RESULTS.md). On SQLite the writers queue on a
+lock rather than on SQLite's sleeping busy handler.
 """
 
 from __future__ import annotations
@@ -191,7 +193,9 @@ class _Prepared:
     parsed: ParsedFeed | None = None
     error: str | None = None
     unchanged: bool = False
-    tagger: Tagger | None = None
+    # The entries' tags by their text, when worked out ahead (a feed's first body). Plain
+    # data: it travels from a poller process to the writing one.
+    tags: dict[str, set[int]] | None = None
 
 
 def _prepare(
@@ -216,14 +220,14 @@ def _prepare(
     )
     if parsed.error is not None:
         return _Prepared(error=parsed.error)
-    tagger = None
+    tags = None
     if feed.body_hash is None:
         # A feed's first body (most of a large first poll): every entry is new, so its tags
-        # are worked out here rather than while holding the write lock.
+        # are worked out here, with the parsing, rather than while holding the write lock.
         with Session(engine) as session:
             matcher = matchers.get(session, poll_key)
-        tagger = KnownTags(matcher, (tagging_text(e) for e in parsed.entries))
-    return _Prepared(body_hash=body_hash, parsed=parsed, tagger=tagger)
+        tags = {text: matcher.match(text) for text in map(tagging_text, parsed.entries)}
+    return _Prepared(body_hash=body_hash, parsed=parsed, tags=tags)
 
 
 def _stored_url(feed: ClaimedFeed, result: FetchResult) -> str:
@@ -241,6 +245,7 @@ def record_result(
     *,
     trim_log: bool = True,
     parsing: threading.Lock | None = None,
+    prepared: _Prepared | None = None,
 ) -> FeedOutcome:
     """Write one fetch's consequences: items, the feed's state and schedule, the fetch log
     (trimmed to the newest ``FETCH_LOG_KEPT``, unless the caller trims it in batches).
@@ -248,8 +253,9 @@ def record_result(
     ``parsing``, held while the document is parsed (not while it is written), lets a
     poller's threads take turns at parsing: one parses while another writes.
     """
-    with parsing or contextlib.nullcontext():
-        prepared = _prepare(engine, feed, result, matchers, poll_key)
+    if prepared is None:
+        with parsing or contextlib.nullcontext():
+            prepared = _prepare(engine, feed, result, matchers, poll_key)
     with write_connection(engine, gate) as conn:
         outcome = _write_result(conn, feed, result, prepared, matchers, poll_key, trim_log)
     return outcome
@@ -356,7 +362,9 @@ def _feed_changes(
         assert parsed is not None
         # Bound to the connection, the session joins its transaction and leaves it open.
         with Session(bind=conn) as session:
-            tagger = prepared.tagger or matchers.get(session, poll_key)
+            tagger: Tagger = matchers.get(session, poll_key)
+            if prepared.tags is not None:
+                tagger = KnownTags(tagger, prepared.tags)
             stored = store_entries(session, feed.id, parsed.entries, tagger, fetched_at=now)
             session.flush()
         rate = publishing_interval(_recent_published(conn, feed.id, now), now)
@@ -574,9 +582,14 @@ def _poll_here(
     on_outcome: Callable[[FeedOutcome], None],
     on_claimed: Callable[[int], None],
     gate: WriteGate | None,
+    hand_over: Callable[[ClaimedFeed, FetchResult, _Prepared], None] | None = None,
 ) -> None:
     """Claim batches of due feeds and poll them with ``options.workers`` threads until none is
-    left or ``stopped()``; report each feed's outcome as it completes."""
+    left or ``stopped()``; report each feed's outcome as it completes.
+
+    With ``hand_over`` (a poller process), each fetched and parsed feed is handed over to be
+    written elsewhere instead of written here.
+    """
     batch = max(4 * options.workers, 16)
     hosts = _HostSlots(options.per_host)
     matchers = MatcherCache()
@@ -593,13 +606,21 @@ def _poll_here(
     parsing = threading.Lock()
     not_modified = _NotModified(engine, gate, matchers)
 
-    def poll_feed(feed: ClaimedFeed) -> FeedOutcome:
+    def poll_feed(feed: ClaimedFeed) -> FeedOutcome | None:
         try:
             with hosts.slot(feed.url):
                 result = fetch_feed(
                     client, feed.url, etag=feed.etag, last_modified=feed.last_modified,
                     policy=options.policy, limits=options.limits,
                 )  # fmt: skip
+            if hand_over is not None:
+                prepared = _Prepared()
+                if not _NotModified.takes(result):
+                    with parsing:
+                        prepared = _prepare(engine, feed, result, matchers, poll_key)
+                # The body stays here: what is written needs only its hash, in ``prepared``.
+                hand_over(feed, replace(result, body=None), prepared)
+                return None
             if _NotModified.takes(result):
                 return not_modified.add(feed, result)
             return record_result(
@@ -609,15 +630,16 @@ def _poll_here(
             log.exception("polling feed %s failed", feed.id)
             return record_crash(engine, feed, f"internal error while polling: {exc}", gate)
 
-    pending: dict[Future[FeedOutcome], ClaimedFeed] = {}
+    pending: dict[Future[FeedOutcome | None], ClaimedFeed] = {}
     polled: list[int] = []
 
-    def collect(futures: set[Future[FeedOutcome]]) -> None:
+    def collect(futures: set[Future[FeedOutcome | None]]) -> None:
         for future in futures:
             del pending[future]
             outcome = future.result()
-            polled.append(outcome.feed_id)
-            on_outcome(outcome)
+            if outcome is not None:
+                polled.append(outcome.feed_id)
+                on_outcome(outcome)
 
     def trim_logs() -> None:
         not_modified.flush()
@@ -698,6 +720,7 @@ def _child_poll(
             lambda outcome: events.put(("outcome", outcome)),
             lambda count: events.put(("claimed", count)),
             gate,
+            lambda feed, result, prepared: events.put(("write", (feed, result, prepared))),
         )
         events.put(("done", number))
     except BaseException:  # reported to the parent, which goes on with the others
@@ -756,6 +779,7 @@ def _poll_in_processes(
     for child in children:
         child.start()
     finished: set[int] = set()
+    writer = _Writer(engine, gate, on_outcome)
     try:
         while len(finished) < len(children):
             if stopped():
@@ -770,12 +794,15 @@ def _poll_in_processes(
                         log.error("poller process %s ended with %s", child.pid, child.exitcode)
                         finished.add(n)
                 continue
-            if kind == "outcome":
+            if kind == "write":
+                writer.write(*payload)
+            elif kind == "outcome":
                 on_outcome(payload)
             elif kind == "claimed":
                 on_claimed(payload)
             else:  # "done" or "failed", once from each
                 finished.add(payload)
+        writer.finish()
     finally:
         stop.set()
         for child in children:
@@ -783,6 +810,53 @@ def _poll_in_processes(
             if child.is_alive():
                 child.kill()
         events.close()
+
+
+class _Writer:
+    """Writes what the poller processes fetched and parsed, in this one process: SQLite has
+    one write lock, and writers in several processes each found the indexes another had just
+    changed missing from their page cache; here they stay warm. 304s are written together."""
+
+    TRIM_EVERY: Final = 64
+
+    def __init__(
+        self, engine: Engine, gate: WriteGate | None, on_outcome: Callable[[FeedOutcome], None]
+    ) -> None:
+        self._engine = engine
+        self._gate = gate
+        self._on_outcome = on_outcome
+        self._matchers = MatcherCache()
+        self._poll_key = (os.getpid(), time.monotonic_ns())
+        self._not_modified = _NotModified(engine, gate, self._matchers)
+        self._polled: list[int] = []
+
+    def write(self, feed: ClaimedFeed, result: FetchResult, prepared: _Prepared) -> None:
+        try:
+            if _NotModified.takes(result):
+                outcome = self._not_modified.add(feed, result)
+            else:
+                outcome = record_result(
+                    self._engine, feed, result, self._matchers, self._poll_key, self._gate,
+                    trim_log=False, prepared=prepared,
+                )  # fmt: skip
+        except Exception as exc:
+            log.exception("recording feed %s failed", feed.id)
+            outcome = record_crash(
+                self._engine, feed, f"internal error while polling: {exc}", self._gate
+            )
+        self._polled.append(feed.id)
+        self._on_outcome(outcome)
+        if len(self._polled) >= self.TRIM_EVERY:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the 304s still waiting and trim the fetch logs of the feeds written."""
+        self._not_modified.flush()
+        try:
+            trim_fetch_logs(self._engine, self._polled, self._gate)
+        except Exception:  # a longer log until the next poll is no reason to stop this one
+            log.exception("could not trim the fetch logs of %s feeds", len(self._polled))
+        self._polled.clear()
 
 
 def poll_once(

@@ -153,11 +153,12 @@ class Tagger(Protocol):
 
 
 class KnownTags:
-    """Tags worked out ahead of time (before taking a write lock), the matcher for the rest."""
+    """Tags worked out ahead of time (with the parsing, before taking a write lock), the
+    matcher for the rest."""
 
-    def __init__(self, matcher: Tagger, texts: Iterable[str]) -> None:
+    def __init__(self, matcher: Tagger, known: dict[str, set[int]]) -> None:
         self._matcher = matcher
-        self._known = {text: matcher.match(text) for text in texts}
+        self._known = known
 
     def match(self, text: str) -> set[int]:
         found = self._known.get(text)
