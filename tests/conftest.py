@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,17 @@ from tracker.db import make_engine
 from tracker.migrate import head_revision, upgrade
 
 DEFAULT_PG_URL = "postgresql+psycopg://tracker:tracker@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module() -> Iterator[None]:
+    """AppTest runs its script as ``__main__`` and leaves it there; put pytest's back, or a
+    later test that starts processes (the poller's, the importer's) would run the app's
+    script in each of them."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 def _pg_server_url() -> URL:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -29,16 +28,6 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 TIMEOUT = 60
 TOPIC = "israeli-strikes-on-iran"
 GCC = ["GCC", "ARE", "BHR", "KWT", "OMN", "QAT", "SAU"]
-
-
-@pytest.fixture(autouse=True)
-def keep_main_module() -> Iterator[None]:
-    """AppTest runs its script as ``__main__`` and leaves it there; put pytest's back, or a
-    later test that starts processes with "spawn" would run our script in each of them."""
-    main = sys.modules.get("__main__")
-    yield
-    if main is not None:
-        sys.modules["__main__"] = main
 
 
 def add_turkish_statement(url: str) -> dict[str, int]:
