@@ -700,8 +700,8 @@ def _child_poll(
     parent_pid: int,
     number: int,
 ) -> None:
-    """One poller process: the same claim-fetch-parse-store loop as a poller on another
-    machine, reporting to the parent through ``events``."""
+    """One poller process: claims, fetches and parses as a poller on another machine does,
+    and hands each result to the parent through ``events`` to be written there."""
     # The parent handles Ctrl-C and SIGTERM and sets ``stop``; the feeds in hand are finished.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -748,8 +748,8 @@ def _poll_in_processes(
     on_outcome: Callable[[FeedOutcome], None],
     on_claimed: Callable[[int], None],
 ) -> None:
-    """``processes`` pollers side by side, each claiming its own batches (on SQLite they
-    queue on one shared write lock), as pollers on several machines do."""
+    """``processes`` pollers side by side, each claiming its own batches as pollers on
+    several machines do; this process writes what they fetched and parsed."""
     # forkserver, not fork: the caller may run threads and hold database connections,
     # neither of which survives a fork cleanly (spawn where there is no forkserver). The
     # forkserver starts once per program, so a loop's later rounds start their pollers fast.
