@@ -10,11 +10,12 @@ single write lock before reading, which serialises claims.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -24,10 +25,24 @@ from tracker.db import is_sqlite
 from tracker.models import Feed, FeedStatus
 from tracker.timeutil import utcnow
 
+log = logging.getLogger(__name__)
+
 # The shortest lease: a live poller must finish a claimed batch before its lease ends (the
 # poller lengthens it for large batches), and a dead poller's feeds wait this long.
 LEASE: Final = timedelta(minutes=10)
-WriteGate = AbstractContextManager[Any]
+# How long a writer waits for the gate before it falls back on SQLite's own lock: a holder
+# that died (a poller killed with SIGKILL) never releases a gate shared between processes.
+GATE_WAIT_SECONDS: Final = 2.0
+
+
+class WriteGate(Protocol):
+    """A lock (threading or multiprocessing) that the writers of one poller queue on."""
+
+    def acquire(self, block: bool = ..., timeout: float = ..., /) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 POLLED_STATUSES: Final = (FeedStatus.ACTIVE.value, FeedStatus.FAILING.value)
 
 
@@ -57,7 +72,7 @@ def write_connection(engine: Engine, gate: WriteGate | None = None) -> Iterator[
     queue on the lock instead: SQLite's busy handler sleeps up to 100 ms between attempts,
     which costs more than the transactions themselves when many short ones collide.
     """
-    with gate if gate is not None else nullcontext(), engine.connect() as conn:
+    with _held(gate), engine.connect() as conn:
         if is_sqlite(engine):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
@@ -70,6 +85,23 @@ def write_connection(engine: Engine, gate: WriteGate | None = None) -> Iterator[
         except BaseException:
             conn.rollback()
             raise
+
+
+@contextmanager
+def _held(gate: WriteGate | None) -> Iterator[None]:
+    # Positional: threading's Lock names them (blocking, timeout), multiprocessing's
+    # (block, timeout).
+    acquired = gate is not None and gate.acquire(True, GATE_WAIT_SECONDS)
+    if gate is not None and not acquired:
+        log.warning(
+            "waited %s s for the write gate; going on with SQLite's lock", GATE_WAIT_SECONDS
+        )
+    try:
+        yield
+    finally:
+        if acquired:
+            assert gate is not None
+            gate.release()
 
 
 def claim_due_feeds(

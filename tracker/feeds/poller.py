@@ -728,6 +728,10 @@ def _child_poll(
         events.put(("failed", number))
     finally:
         engine.dispose()
+        if not _alive(parent_pid):
+            # Nobody reads the queue any more: leave without waiting for it to drain, which
+            # would be for ever once the pipe is full.
+            events.cancel_join_thread()
 
 
 def _alive(pid: int) -> bool:
