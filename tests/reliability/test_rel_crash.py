@@ -23,6 +23,7 @@ exit 0 with every row stored once.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import random
@@ -103,10 +104,12 @@ def _kill(process: subprocess.Popen[bytes], whole_group: bool) -> bool:
     """SIGKILL the process (or its whole group); wait until no process of the group is left.
     Returns whether the kill landed (the run had not finished by itself)."""
     landed = process.poll() is None
-    if whole_group:
-        os.killpg(process.pid, signal.SIGKILL)
-    else:
-        process.send_signal(signal.SIGKILL)
+    # The run may end between the look and the kill: then there is nothing left to kill.
+    with contextlib.suppress(ProcessLookupError):
+        if whole_group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.send_signal(signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -115,7 +118,8 @@ def _kill(process: subprocess.Popen[bytes], whole_group: bool) -> bool:
         except ProcessLookupError:
             return landed
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # orphans that outlived a minute: not ours to wait on
+    with contextlib.suppress(ProcessLookupError):  # orphans that outlived a minute
+        os.killpg(process.pid, signal.SIGKILL)
     return landed
 
 
