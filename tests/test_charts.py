@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -12,6 +13,7 @@ from tracker.charts import (
     HeldSpan,
     bucket_swimlane_figure,
     held_spans,
+    period_label,
     period_of,
     plotly_text,
     stance_colours,
@@ -367,6 +369,30 @@ def test_grouped_swimlanes_draw_one_marker_per_group():
     assert "%{x|%b %Y}" in found[101][5].hovertemplate
     legend = [t.name for t in fig.data if t.showlegend]
     assert legend == ["Strongly supports", "Supports", "Neutral", "Opposes", "Strongly opposes"]
+
+
+def test_half_year_groups_say_which_half():
+    halves = [
+        replace(BUCKETS[0], period="half", start=date(2025, 1, 1), end=date(2025, 6, 30)),
+        replace(BUCKETS[3], period="half", start=date(2025, 7, 1), end=date(2025, 12, 31)),
+    ]
+    fig = bucket_swimlane_figure(halves, LEVELS, period="half")
+    half_of = {int(d[0]): int(d[3]) for t in point_traces(fig) for d in t.customdata}
+    assert half_of == {101: 1, 104: 2}
+    assert all("H%{customdata[3]} %{x|%Y}" in t.hovertemplate for t in point_traces(fig))
+    assert period_label("half", date(2025, 7, 1)) == "H2 2025"
+
+
+def test_tick_labels_are_never_measured_to_be_hidden():
+    """Plotly's overflow check measured every lane name: a fifth of a 60-lane draw."""
+    lanes = [Lane(1, "IRN", "Iran", 1)]
+    figures = [
+        bucket_swimlane_figure(BUCKETS, LEVELS),
+        timeline_figure(TimelineData(1, None, None, lanes, rows=[row(1, "Iran", 1)]), LEVELS),
+    ]
+    for fig in figures:
+        assert fig.layout.yaxis.ticklabeloverflow == "allow"
+        assert fig.layout.xaxis.ticklabeloverflow == "allow"
 
 
 def test_grouped_bands_use_each_periods_mean_over_statuses():

@@ -327,9 +327,14 @@ def test_period_numbers_and_bounds_agree():
     assert choose_period(date(2000, 1, 1), date(2025, 6, 1)) == "quarter"
     assert choose_period(date(1950, 1, 1), date(2025, 6, 1)) == "year"
     assert choose_period(None, None) == "month"
-    # Many lanes make the periods coarser: 60 countries over six years, per quarter.
-    assert choose_period(date(2019, 1, 1), date(2025, 6, 1), lanes=20) == "month"
-    assert choose_period(date(2019, 1, 1), date(2025, 6, 1), lanes=60) == "quarter"
+    assert period_bounds("half", period_index("half", date(2025, 8, 9))) == (
+        date(2025, 7, 1),
+        date(2025, 12, 31),
+    )
+    # Many lanes make the periods coarser: 60 countries over six years, per half-year.
+    assert choose_period(date(2019, 1, 1), date(2025, 6, 1), lanes=10) == "month"
+    assert choose_period(date(2019, 1, 1), date(2025, 6, 1), lanes=20) == "quarter"
+    assert choose_period(date(2019, 1, 1), date(2025, 6, 1), lanes=60) == "half"
 
 
 def test_load_timeline_draws_rows_or_groups(session, many):

@@ -69,6 +69,7 @@ _PERIOD_HOVER = {
     "week": "week %{x|%V of %G}",
     "month": "%{x|%b %Y}",
     "quarter": "Q%{x|%q %Y}",
+    "half": "H%{customdata[3]} %{x|%Y}",  # d3's formats have no half-year
     "year": "%{x|%Y}",
 }
 
@@ -123,6 +124,8 @@ def period_label(period: Period, start: date) -> str:
         return format_date(start, "month")
     if period == "quarter":
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    if period == "half":
+        return f"H{(start.month - 1) // 6 + 1} {start.year}"
     return str(start.year)
 
 
@@ -441,6 +444,14 @@ def _lane_px(lane_count: int) -> int:
     return LANE_HEIGHT if lane_count <= COMPACT_AFTER else COMPACT_LANE_HEIGHT
 
 
+def _labels_never_hidden(fig: go.Figure) -> None:
+    """Tick labels are drawn as they are: by default Plotly measures every label to hide those
+    that would overflow the chart, which took 110-190 ms of a 60-lane first view's draw in
+    Chromium (bench/RESULTS.md); the margins already leave room for the labels."""
+    fig.update_xaxes(ticklabeloverflow="allow")
+    fig.update_yaxes(ticklabeloverflow="allow")
+
+
 def _finish_layout(
     fig: go.Figure,
     *,
@@ -476,6 +487,7 @@ def _finish_layout(
     )
     fig.update_xaxes(type="date", range=x_range, showgrid=True, gridcolor="#eeeeee")
     fig.update_xaxes(zeroline=False)
+    _labels_never_hidden(fig)
     fig.update_yaxes(
         tickmode="array",
         tickvals=centres,
@@ -577,6 +589,11 @@ def swimlane_figure(
     return fig
 
 
+def _half(day: date) -> int:
+    """1 or 2: the half of the year ``day`` is in (for a half-year group's hover)."""
+    return 1 if day.month <= 6 else 2
+
+
 def _status_key(status: str) -> str:
     return status if status in STATUS_SYMBOLS else "pending"
 
@@ -614,7 +631,8 @@ def bucket_swimlane_figure(
 
     A marker's colour is the level nearest the period's mean stance, its size grows with the
     number of statements, verified groups sit solid in the upper half of the lane and pending
-    ones hollow in the lower half. ``customdata`` is ``[statement id, count, mean stance]``, the
+    ones hollow in the lower half. ``customdata`` is ``[statement id, count, mean stance, half of
+    the year]``, the
     id being the group's last filed statement, which a click opens; ``text`` is the actor.
     """
     lane_names = _lane_names(lanes, (b.actor_name for b in buckets))
@@ -662,7 +680,8 @@ def bucket_swimlane_figure(
                 # Numbers travel as typed arrays, dates and names as numpy arrays too: compact
                 # JSON and cheap copies (Plotly and Streamlit each copy the figure once).
                 numbers = np.array(
-                    [(b.sample_id, b.count, b.mean_stance) for b in members], dtype="f8"
+                    [(b.sample_id, b.count, b.mean_stance, _half(b.start)) for b in members],
+                    dtype="f8",
                 )
                 numbers[:, 2] = numbers[:, 2].round(2)
                 offset = STATUS_OFFSET.get(status, 0.0)
@@ -798,6 +817,7 @@ def stance_lines_figure(
     )
     fig.update_xaxes(type="date", range=x_range)
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    _labels_never_hidden(fig)
     fig.update_yaxes(
         tickmode="array",
         tickvals=values,
@@ -894,4 +914,5 @@ def stance_heatmap_figure(
     )
     fig.update_xaxes(type="date", showgrid=False)
     fig.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
+    _labels_never_hidden(fig)
     return fig

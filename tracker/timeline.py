@@ -45,11 +45,11 @@ HELD_STATUSES: tuple[str, ...] = ("verified", "pending")
 EXCERPT_CHARS = 120
 MAX_POINTS = 2_500  # above this many statements, points are grouped per period
 PERIODS_PER_LANE = 120  # the finest grouping that keeps a lane under this many points…
-MAX_GROUP_CELLS = 3_000  # …and the whole chart under this many lane-periods
+MAX_GROUP_CELLS = 1_200  # …and the whole chart under this many lane-periods (each up to 2 points)
 MAX_WORDS = 8
 
-Period = Literal["day", "week", "month", "quarter", "year"]
-PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter", "year")
+Period = Literal["day", "week", "month", "quarter", "half", "year"]
+PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter", "half", "year")
 LaneOrder = Literal["name", "latest", "count"]
 LANE_ORDERS: tuple[LaneOrder, ...] = ("name", "latest", "count")
 EPOCH = date(1900, 1, 1)  # a Monday, and no statement is older (validation refuses them)
@@ -217,8 +217,8 @@ def _like_pattern(term: str) -> str:
 
 
 class _PeriodIndex(FunctionElement[int]):
-    """The number of the period (day, week, month, quarter, year) a DATE falls in, counted
-    from :data:`EPOCH`; compiled per engine so that grouping happens in the database.
+    """The number of the period (day, week, month, quarter, half-year, year) a DATE falls in,
+    counted from :data:`EPOCH`; compiled per engine so that grouping happens in the database.
 
     One subclass per period, so the period is part of SQLAlchemy's statement cache key.
     """
@@ -235,7 +235,15 @@ _PERIOD_INDEX: dict[str, type[_PeriodIndex]] = {
 }
 
 
-_DIVISORS = {"day": "", "week": " / 7", "month": "", "quarter": " / 3", "year": " / 12"}
+_DIVISORS = {
+    "day": "",
+    "week": " / 7",
+    "month": "",
+    "quarter": " / 3",
+    "half": " / 6",
+    "year": " / 12",
+}
+_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
 def _period_sql(day_sql: str, month_sql: str, period: str) -> str:
@@ -275,7 +283,7 @@ def period_bounds(period: Period, index: int) -> tuple[date, date]:
     if period == "week":
         first = EPOCH + timedelta(days=7 * index)
         return first, first + timedelta(days=6)
-    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    months = _MONTHS[period]
     start_month = EPOCH.year * 12 + index * months
     first = date(start_month // 12, start_month % 12 + 1, 1)
     after = start_month + months
@@ -288,7 +296,12 @@ def period_index(period: Period, day: date) -> int:
         days = (day - EPOCH).days
         return days if period == "day" else days // 7
     months = (day.year - EPOCH.year) * 12 + day.month - 1
-    return months // {"month": 1, "quarter": 3, "year": 12}[period]
+    return months // _MONTHS[period]
+
+
+def period_name(period: Period) -> str:
+    """How a period reads in a sentence: ``month``, ``half-year``."""
+    return "half-year" if period == "half" else period
 
 
 def choose_period(first: date | None, last: date | None, lanes: int = 1) -> Period:

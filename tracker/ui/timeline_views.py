@@ -24,6 +24,7 @@ from tracker.timeline import (
     monthly_stances,
     period_bounds,
     period_index,
+    period_name,
     rows_for,
     statement_news,
     timeline_stats,
@@ -64,7 +65,7 @@ def _count_caption(data: TimelineData) -> str:
     who = f"{lanes} {'country' if lanes == 1 else 'countries'}"
     statements = "statement" if data.total == 1 else "statements"
     if data.grouped:
-        word = data.period or "period"
+        word = period_name(data.period) if data.period else "period"
         return (
             f"{data.total:,} {statements} by {who}, grouped per {word} ({len(data.buckets):,} "
             f"points). Each point is one country's statements in a {word}, coloured by their "
@@ -108,7 +109,7 @@ def lines_view(session: Session, choice: TimelineChoice) -> Drawn:
         if len(data.lanes) > shown
         else ""
     )
-    per = f"each {data.period}'s mean" if data.grouped else "each"
+    per = f"each {period_name(data.period)}'s mean" if data.grouped and data.period else "each"
     st.caption(
         f"{note}One step line per country on the stance scale, stepping at {per} statement "
         "(verified and pending). Click a point to read it."
