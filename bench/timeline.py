@@ -19,8 +19,10 @@ last scenario, one lane of a few points, is the floor: what Streamlit and the ch
 their own. Each load also records when things happened (from the Performance API of the page
 and of the chart's frame): Streamlit's sidebar shown, the script idle, the chart's code
 requested and fetched, Plotly started drawing, the chart drawn; the medians are printed as the
-breakdown. ``--renderers component,streamlit`` compares the chart component with
-``st.plotly_chart`` (``TRACKER_CHART_RENDERER=streamlit``) in the same run, on the same figure.
+breakdown. ``--variants app,stock,streamlit`` (the default) runs one server per variant and
+lets their loads take turns: the app as it ships; ``stock``, the server as Streamlit sets it
+up (Nagle's algorithm on, a full garbage collection after each run; ``nagle`` and ``gc`` for
+one of them); ``streamlit``, the chart drawn by ``st.plotly_chart``. See ``VARIANTS``.
 A benchmark, not a test: it prints figures and asserts nothing.
 """
 
@@ -251,7 +253,23 @@ def _load(context: Any, address: str) -> dict[str, float]:
         page.close()
 
 
-def browser_side(url: str, runs: int, renderers: list[str]) -> list[tuple[str, float, str]]:
+# What each compared variant changes in the app's environment; "app" is the app as it ships.
+VARIANTS: dict[str, dict[str, str]] = {
+    "app": {},
+    # The chart drawn by st.plotly_chart instead of the chart component.
+    "streamlit": {"TRACKER_CHART_RENDERER": "streamlit"},
+    # Streamlit's sockets left with Nagle's algorithm on (tracker/ui/server_sockets.py).
+    "nagle": {"TRACKER_TCP_NODELAY": "0"},
+    # Streamlit's full garbage collection after every script run (.streamlit/config.toml).
+    "gc": {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"},
+    # Both of the above: the server as Streamlit configures it by default.
+    "stock": {"TRACKER_TCP_NODELAY": "0", "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"},
+}
+
+
+def browser_side(url: str, runs: int, variants: list[str]) -> list[tuple[str, float, str]]:
+    """One ``streamlit run app.py`` per variant, all at once; each scenario's loads take turns
+    between the variants, so that a change in the machine's load falls on all of them."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http
@@ -259,79 +277,82 @@ def browser_side(url: str, runs: int, renderers: list[str]) -> list[tuple[str, f
     if not CHROMIUM.exists():
         print(f"no Chromium at {CHROMIUM}: browser side skipped")
         return []
-    results: list[tuple[str, float, str]] = []
-    for renderer in renderers:
-        print(f" renderer: {renderer}")
-        port = free_port()
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-timeline-{port}.log"
-        env = {
-            **os.environ,
-            "TRACKER_DATABASE_URL": url,
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "0",
-            "TRACKER_CHART_RENDERER": renderer,
-        }
-        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                   str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                   "--server.fileWatcherType", "none"]  # fmt: skip
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base}/_stcore/health", server, log)
-            results += _scenarios(base, runs, renderer, sync_playwright, CHROMIUM, CHROMIUM_ARGS)
-        finally:
+    servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
+    try:
+        for variant in variants:
+            port = free_port()
+            log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-timeline-{port}.log"
+            env = {
+                **os.environ,
+                "TRACKER_DATABASE_URL": url,
+                "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "0",
+                **VARIANTS[variant],
+            }
+            command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                       "--server.port", str(port), "--server.address", "127.0.0.1",
+                       "--server.headless", "true", "--server.fileWatcherType", "none"]  # fmt: skip
+            with log.open("wb") as out:
+                server = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+            servers[variant] = (f"http://127.0.0.1:{port}", server)
+            wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", server, log)
+        bases = {variant: base for variant, (base, _) in servers.items()}
+        return _scenarios(bases, runs, sync_playwright, CHROMIUM, CHROMIUM_ARGS)
+    finally:
+        for _, server in servers.values():
             server.terminate()
             server.wait(timeout=10)
-    return results
 
 
 def _scenarios(
-    base: str, runs: int, renderer: str, sync_playwright: Any, chromium: Path, args: list[str]
+    bases: dict[str, str], runs: int, sync_playwright: Any, chromium: Path, args: list[str]
 ) -> list[tuple[str, float, str]]:
     pages = [
-        ("first view: 60 countries, grouped", f"{base}/?topic=synthetic-1"),
+        ("first view: 60 countries, grouped", "/?topic=synthetic-1"),
         ("shared URL: GCC, 2024, verified",
-         f"{base}/?topic=synthetic-1&countries=GCC&from=2024-01-01&to=2024-12-31"
-         "&status=verified"),
+         "/?topic=synthetic-1&countries=GCC&from=2024-01-01&to=2024-12-31&status=verified"),
         ("floor: 1 country, 1 month",
-         f"{base}/?topic=synthetic-1&countries=PAK&from=2025-05-01&to=2025-05-31"),
+         "/?topic=synthetic-1&countries=PAK&from=2025-05-01&to=2025-05-31"),
     ]  # fmt: skip
     viewport = {"width": 1400, "height": 1000}
     results: list[tuple[str, float, str]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
         try:
-            for label, address in pages:
+            for label, path in pages:
                 for cache in ("cold", "warm"):
-                    loads: list[dict[str, float]] = []
+                    loads: dict[str, list[dict[str, float]]] = {v: [] for v in bases}
                     # Cold: a new browser profile each load, nothing cached (a first visit).
-                    # Warm: one profile, so Streamlit's and Plotly's scripts come from the
-                    # browser cache, as for an analyst who has opened the tracker before.
-                    shared = browser.new_context(viewport=viewport)
-                    shared.add_init_script(MILESTONES)
+                    # Warm: one profile per variant, so Streamlit's and Plotly's scripts come
+                    # from the browser cache, as for an analyst who has opened it before.
+                    shared = {v: browser.new_context(viewport=viewport) for v in bases}
+                    for context in shared.values():
+                        context.add_init_script(MILESTONES)
                     for attempt in range(runs + 1):
-                        context = shared
-                        if cache == "cold":
-                            context = browser.new_context(viewport=viewport)
-                            context.add_init_script(MILESTONES)
-                        marks = _load(context, address)
-                        if context is not shared:
-                            context.close()
-                        if attempt:  # the first load warms the server (and the cache) up
-                            loads.append(marks)
-                    shared.close()
-                    ms = statistics.median(m["drawn"] for m in loads)
-                    steps = ", ".join(
-                        f"{name} {statistics.median(m[key] for m in loads):.0f}"
-                        for key, name in BREAKDOWN
-                        if all(key in m for m in loads)
-                    )
-                    what = f"{loads[-1]['lanes']:.0f} lanes; {steps}"
-                    results.append((f"{label} ({cache} cache, {renderer})", ms, what))
-                    print(f"  {label:<36} {cache} cache: chart drawn {ms:6.0f} ms")
-                    print(f"      ms from navigation: {steps}")
+                        for variant, base in bases.items():
+                            context = shared[variant]
+                            if cache == "cold":
+                                context = browser.new_context(viewport=viewport)
+                                context.add_init_script(MILESTONES)
+                            marks = _load(context, base + path)
+                            if context is not shared[variant]:
+                                context.close()
+                            if attempt:  # the first load warms the server (and the cache)
+                                loads[variant].append(marks)
+                    for context in shared.values():
+                        context.close()
+                    print(f"  {label}, {cache} cache:")
+                    for variant, done in loads.items():
+                        ms = statistics.median(m["drawn"] for m in done)
+                        steps = ", ".join(
+                            f"{name} {statistics.median(m[key] for m in done):.0f}"
+                            for key, name in BREAKDOWN
+                            if all(key in m for m in done)
+                        )
+                        what = f"{done[-1]['lanes']:.0f} lanes; {steps}"
+                        results.append((f"{label} ({cache} cache, {variant})", ms, what))
+                        print(f"    {variant:<10} chart drawn {ms:5.0f} ms   ({steps})")
         finally:
             browser.close()
     return results
@@ -450,9 +471,9 @@ def main() -> None:
         help="also time plotly.js bundles and SVG against WebGL in a bare page",
     )
     parser.add_argument(
-        "--renderers",
-        default="component,streamlit",
-        help="chart renderers to compare: component (the app's), streamlit (st.plotly_chart)",
+        "--variants",
+        default="app,stock,streamlit",
+        help=f"servers to compare, loads taking turns: {', '.join(VARIANTS)} (see VARIANTS)",
     )
     args = parser.parse_args()
 
@@ -465,8 +486,11 @@ def main() -> None:
     server_side(args.database, args.runs)
     if not args.no_browser:
         print(f"Chromium, median of {args.page_loads} page loads to the chart drawn, budget 2 s:")
-        renderers = [r.strip() for r in args.renderers.split(",") if r.strip()]
-        browser_side(args.database, args.page_loads, renderers)
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+        unknown = sorted(set(variants) - set(VARIANTS))
+        if unknown:
+            parser.error(f"unknown variant(s): {', '.join(unknown)}")
+        browser_side(args.database, args.page_loads, variants)
         if args.plotly_alone:
             print(f"plotly.js alone, median of {args.page_loads} loads (load "
                   f"{os.getloadavg()[0]:.1f}):")  # fmt: skip
