@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,17 @@ def serve_app(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+def sign_in(page: Any, username: str, password: str, wait_ms: int = 60_000) -> None:
+    """Sign in with the sidebar's form and wait until the app says so."""
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Sign in to contribute or review").click()
+    form = sidebar.get_by_test_id("stExpanderDetails")
+    form.get_by_role("textbox", name="Username", exact=True).fill(username)
+    form.get_by_role("textbox", name="Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in", exact=True).click()
+    expect(sidebar.get_by_text(f"Signed in as {username}")).to_be_visible(timeout=wait_ms)
+    page.wait_for_selector(APP_IDLE, timeout=wait_ms)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import TeamApp
-from tests.e2e.harness import APP_IDLE
+from tests.e2e.harness import APP_IDLE, sign_in
 from tracker.db import make_engine
 from tracker.models import NewsItem
 
@@ -29,16 +29,6 @@ def _idle(page: Page) -> None:
 
 def _no_exception(page: Page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
-
-
-def _sign_in(page: Page, name: str, password: str) -> None:
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Sign in to contribute or review").click()
-    sidebar.get_by_role("textbox", name="Username", exact=True).fill(name)
-    sidebar.get_by_role("textbox", name="Password", exact=True).fill(password)
-    sidebar.get_by_role("button", name="Sign in").click()
-    expect(sidebar.get_by_text(f"Signed in as {name}")).to_be_visible(timeout=WAIT)
-    _idle(page)
 
 
 def _choose(page: Page, label: str, option: str) -> None:
@@ -72,7 +62,7 @@ def test_contributor_files_reviewer_verifies(team_app: TeamApp, browser: Browser
         page.goto(f"{team_app.url}/add_statement?news={news_id}")
         _idle(page)
         expect(page.get_by_text("Sign in as a contributor")).to_be_visible(timeout=WAIT)
-        _sign_in(page, "casey", team_app.passwords["casey"])
+        sign_in(page, "casey", team_app.passwords["casey"])
         # Still on the news item, now with the form prefilled from it.
         expect(page.get_by_text(f"Prefilled from news item #{news_id}")).to_be_visible(timeout=WAIT)
         expect(page.get_by_role("textbox", name="One-line summary", exact=True)).to_have_value(
@@ -118,7 +108,7 @@ def test_contributor_files_reviewer_verifies(team_app: TeamApp, browser: Browser
         page.goto(f"{team_app.url}/statement?id={statement_id}")
         _idle(page)
         expect(page.get_by_text(f"Statement #{statement_id}").first).to_be_visible(timeout=WAIT)
-        _sign_in(page, "rene", team_app.passwords["rene"])
+        sign_in(page, "rene", team_app.passwords["rene"])
         page.get_by_role("textbox", name="Review note", exact=True).fill("Checked both sources")
         page.get_by_role("button", name="Verify").click()
         _idle(page)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import FeedsApp
-from tests.e2e.harness import APP_IDLE
+from tests.e2e.harness import APP_IDLE, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,16 +18,6 @@ WAIT_MS = 30_000
 
 def idle(page: Page) -> None:
     page.wait_for_selector(APP_IDLE, timeout=60_000)
-
-
-def sign_in(page: Page, app: FeedsApp) -> None:
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Sign in to contribute or review").click()
-    sidebar.get_by_role("textbox", name="Username").fill(app.admin)
-    sidebar.get_by_role("textbox", name="Password").fill(app.password)
-    sidebar.get_by_role("button", name="Sign in").click()
-    expect(sidebar.get_by_text("Signed in as")).to_be_visible(timeout=WAIT_MS)
-    idle(page)
 
 
 def go_to(page: Page, title: str) -> None:
@@ -46,7 +36,7 @@ def test_admin_adds_a_feed_then_makes_a_statement_from_news(
     try:
         page.goto(feeds_app.url)
         idle(page)
-        sign_in(page, feeds_app)
+        sign_in(page, feeds_app.admin, feeds_app.password, WAIT_MS)
 
         go_to(page, "Feeds")
         page.get_by_label("Feed or web page URL").fill(feeds_app.site)

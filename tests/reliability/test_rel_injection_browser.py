@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.harness import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, no_browser, serve_app
+from tests.e2e.harness import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, no_browser, serve_app, sign_in
 from tests.reliability.rel_hostile_data import (
     PAYLOADS,
     VISIBLE,
@@ -119,16 +119,6 @@ def _idle(page: Page) -> None:
     page.wait_for_selector(APP_IDLE, timeout=WAIT)
 
 
-def _sign_in(page: Page, name: str, password: str) -> None:
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Sign in to contribute or review").click()
-    sidebar.get_by_role("textbox", name="Username", exact=True).fill(name)
-    sidebar.get_by_role("textbox", name="Password", exact=True).fill(password)
-    sidebar.get_by_role("button", name="Sign in").click()
-    expect(sidebar.get_by_text(f"Signed in as {name}")).to_be_visible(timeout=WAIT)
-    _idle(page)
-
-
 def check_page(
     browser: Browser,
     app: HostileApp,
@@ -151,7 +141,7 @@ def check_page(
         page.goto(f"{app.url}{path}")
         _idle(page)
         if user is not None:
-            _sign_in(page, user, app.data.passwords[user])
+            sign_in(page, user, app.data.passwords[user])
         first = (f"hx{shows[0]}" if shows else None) or (also[0] if also else None)
         if first is not None:
             try:
