@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from tracker.errors import ValidationError
 from tracker.models import Role, User
@@ -111,8 +111,17 @@ def create_user(
     name = username.strip()
     if not name or len(name) > 64 or not all(ch.isalnum() or ch in "._-@" for ch in name):
         problems["username"] = "1–64 letters, digits, dots, hyphens, underscores or @"
-    elif session.exec(select(User.id).where(User.username == name)).first() is not None:
-        problems["username"] = f"the user {name!r} exists already"
+    else:
+        # Names differing only in case would read as one person in reviews and histories.
+        taken = session.exec(
+            select(User.username).where(func.lower(User.username) == name.lower())
+        ).first()
+        if taken is not None:
+            problems["username"] = (
+                f"the user {name!r} exists already"
+                if taken == name
+                else f"the user {taken!r} exists already (names differ only in case)"
+            )
     if role not in set(Role):
         problems["role"] = f"choose one of: {', '.join(Role)}"
     clean_email = _clean_email(email)

@@ -44,3 +44,14 @@ def test_bad_accounts_are_refused(session: Session):
     with pytest.raises(ValidationError) as caught:
         create_user(session, "<script>", "short", "emperor")
     assert set(caught.value.problems) == {"username", "password", "role"}
+
+
+def test_a_name_differing_only_in_case_is_refused(session: Session):
+    create_user(session, "Rana.K", "correct horse battery", "reviewer")
+    session.commit()
+    for name in ("Rana.K", "rana.k", "RANA.K"):
+        with pytest.raises(ValidationError) as caught:
+            create_user(session, name, "another long passphrase", "contributor")
+        assert "Rana.K" in caught.value.problems["username"]
+    assert [u.username for u in list_users(session)] == ["Rana.K"]
+    create_user(session, "rana.k2", "another long passphrase", "contributor")
