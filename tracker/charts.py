@@ -631,9 +631,9 @@ def bucket_swimlane_figure(
 
     A marker's colour is the level nearest the period's mean stance, its size grows with the
     number of statements, verified groups sit solid in the upper half of the lane and pending
-    ones hollow in the lower half. ``customdata`` is ``[statement id, count, mean stance, half of
-    the year]``, the
-    id being the group's last filed statement, which a click opens; ``text`` is the actor.
+    ones hollow in the lower half. ``customdata`` is ``[statement id, count, mean stance, half
+    of the year]``, the id being the group's last filed statement, which a click opens;
+    ``text`` is the actor.
     """
     lane_names = _lane_names(lanes, (b.actor_name for b in buckets))
     level_of = [round_stance(b.mean_stance) for b in buckets]
