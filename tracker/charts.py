@@ -125,7 +125,7 @@ def period_label(period: Period, start: date) -> str:
     if period == "quarter":
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
     if period == "half":
-        return f"H{(start.month - 1) // 6 + 1} {start.year}"
+        return f"H{_half(start)} {start.year}"
     return str(start.year)
 
 
