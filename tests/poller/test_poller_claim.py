@@ -1,15 +1,20 @@
 """Claiming feeds with a lease: two pollers at once never fetch one feed twice, and a crashed
 poller's feeds come back when its lease ends. On PostgreSQL (SKIP LOCKED) and SQLite."""
 
+import shutil
+import sqlite3
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from poller_helpers import add_feed, get_feed, item, rss
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from werkzeug import Request, Response
 
+import tracker.db
 from tracker.db import make_engine
 from tracker.feeds.claim import LEASE, claim_due_feeds, count_due, next_due_at, release_feeds
 from tracker.feeds.fetch import FetchLimits
@@ -115,3 +120,48 @@ def test_with_all_feeds_a_run_takes_each_feed_once(engine):
     rest = claim_due_feeds(engine, limit=3, all_feeds=True, not_polled_since=run_started)
     assert (len(first), len(rest)) == (3, 1)
     assert claim_due_feeds(engine, limit=3, all_feeds=True, not_polled_since=run_started) == []
+
+
+def _sqlite_with_short_busy_timeout(sqlite_template, tmp_path, monkeypatch):
+    # A short busy timeout so that a lock outlasting it takes a fraction of a second.
+    monkeypatch.setattr(tracker.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "busy.db"
+    shutil.copy(sqlite_template, path)
+    return path, make_engine(f"sqlite:///{path}")
+
+
+def test_a_claim_waits_out_a_lock_held_longer_than_the_busy_timeout(
+    sqlite_template, tmp_path, monkeypatch, caplog
+):
+    """Another process's writers can hold SQLite's lock for more than one busy timeout: the
+    poller's claim waits again instead of ending its run (CI saw "database is locked")."""
+    path, engine = _sqlite_with_short_busy_timeout(sqlite_template, tmp_path, monkeypatch)
+    [feed_id] = _feeds(engine, 1)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.35, lambda: holder.execute("COMMIT")).start()
+    started = time.monotonic()
+    claimed = claim_due_feeds(engine, limit=5)
+    assert time.monotonic() - started >= 0.2
+    assert [f.id for f in claimed] == [feed_id]
+    assert "waiting again (2 of 3)" in caplog.text
+    holder.close()
+    engine.dispose()
+
+
+def test_a_claim_gives_up_when_the_lock_is_never_released_and_takes_nothing(
+    sqlite_template, tmp_path, monkeypatch
+):
+    path, engine = _sqlite_with_short_busy_timeout(sqlite_template, tmp_path, monkeypatch)
+    [feed_id] = _feeds(engine, 1)
+    before = get_feed(engine, feed_id).next_poll_at
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(OperationalError, match="database is locked"):
+        claim_due_feeds(engine, limit=5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert get_feed(engine, feed_id).next_poll_at == before
+    # The engine is still usable: the failed attempts left no transaction open.
+    assert [f.id for f in claim_due_feeds(engine, limit=5)] == [feed_id]
+    engine.dispose()

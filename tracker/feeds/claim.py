@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from tracker.db import is_sqlite
@@ -33,6 +34,11 @@ LEASE: Final = timedelta(minutes=10)
 # How long a writer waits for the gate before it falls back on SQLite's own lock: a holder
 # that died (a poller killed with SIGKILL) never releases a gate shared between processes.
 GATE_WAIT_SECONDS: Final = 2.0
+# How many busy timeouts a poller's write waits out on SQLite before it gives up. Other
+# processes' writers can keep the lock for longer than one: SQLite's busy handler is not first
+# come first served, and a poller polling it from another process lost every turn for the
+# whole 10 s to eight writers in tests/reliability/test_rel_concurrency.py.
+BUSY_ATTEMPTS: Final = 3
 
 
 class WriteGate(Protocol):
@@ -68,13 +74,14 @@ def write_connection(engine: Engine, gate: WriteGate | None = None) -> Iterator[
 
     A deferred SQLite transaction that reads and then writes fails at once ("database is
     locked") if another connection wrote in between; taking the lock first makes it wait on
-    the busy timeout instead. ``gate``, a lock shared by the writers of one poller, makes them
-    queue on the lock instead: SQLite's busy handler sleeps up to 100 ms between attempts,
-    which costs more than the transactions themselves when many short ones collide.
+    the busy timeout instead (``BUSY_ATTEMPTS`` of them). ``gate``, a lock shared by the
+    writers of one poller, makes them queue on the lock instead: SQLite's busy handler sleeps
+    up to 100 ms between attempts, which costs more than the transactions themselves when many
+    short ones collide.
     """
     with _held(gate), engine.connect() as conn:
         if is_sqlite(engine):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(conn)
         else:
             # Begun here so that a session bound to this connection joins the transaction
             # instead of owning (and, on close, rolling back) one of its own.
@@ -85,6 +92,28 @@ def write_connection(engine: Engine, gate: WriteGate | None = None) -> Iterator[
         except BaseException:
             conn.rollback()
             raise
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # Nothing has been done in the transaction yet, so trying again is safe.
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            conn.rollback()
+            if attempt == BUSY_ATTEMPTS or not _is_busy(exc):
+                raise
+            log.warning(
+                "the database stayed locked for a whole busy timeout; waiting again (%s of %s)",
+                attempt + 1,
+                BUSY_ATTEMPTS,
+            )
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 @contextmanager
