@@ -19,10 +19,12 @@ last scenario, one lane of a few points, is the floor: what Streamlit and the ch
 their own. Each load also records when things happened (from the Performance API of the page
 and of the chart's frame): Streamlit's sidebar shown, the script idle, the chart's code
 requested and fetched, Plotly started drawing, the chart drawn; the medians are printed as the
-breakdown. ``--variants app,stock,streamlit`` (the default) runs one server per variant and
-lets their loads take turns: the app as it ships; ``stock``, the server as Streamlit sets it
-up (Nagle's algorithm on, a full garbage collection after each run; ``nagle`` and ``gc`` for
-one of them); ``streamlit``, the chart drawn by ``st.plotly_chart``. See ``VARIANTS``.
+breakdown. ``--variants`` (default ``app,empty``) runs one server per variant and lets their
+loads take turns: ``app``, the app as it ships; ``empty``, the lightest Streamlit page with the
+app's settings (bench/empty_page.py: what Streamlit alone costs here, "drawn" being its script
+idle); ``stock``, the server as Streamlit sets it up (Nagle's algorithm on, a full garbage
+collection after each run; ``nagle`` and ``gc`` for one of them); ``streamlit``, the chart
+drawn by ``st.plotly_chart``. See ``VARIANTS``.
 A benchmark, not a test: it prints figures and asserts nothing.
 """
 
@@ -218,23 +220,24 @@ def server_side(url: str, runs: int) -> list[tuple[str, float, str]]:
     return rows
 
 
-def _load(context: Any, address: str) -> dict[str, float]:
+def _load(context: Any, address: str, *, chart: bool = True) -> dict[str, float]:
     """Open ``address`` in a new tab; milliseconds from navigation to each milestone, and the
-    lanes drawn."""
+    lanes drawn. Without ``chart`` (the empty page), "drawn" is when the script is idle."""
     page = context.new_page()
     try:
         page.goto(address)
         deadline = time.monotonic() + 60
         marks: dict[str, float] = {}
+        done = "drawn" if chart else "idle"
         while time.monotonic() < deadline:
-            drawn = [f for f in page.frames if f.evaluate("(window.__bench || {}).drawn")]
+            drawn = [f for f in page.frames if f.evaluate(f"(window.__bench || {{}}).{done}")]
             if drawn:
                 break
             # The page notes its own times (MILESTONES), so looking rarely loses no precision;
             # looking every 20 ms kept Playwright's driver busy on a 2-core machine.
             page.wait_for_timeout(250)
         else:
-            raise TimeoutError(f"no chart drawn within 60 s on {address}")
+            raise TimeoutError(f"not {done} within 60 s on {address}")
         page.wait_for_selector(APP_IDLE, timeout=60_000)
         origin = page.evaluate("performance.timeOrigin")
         code: list[dict[str, Any]] = []
@@ -249,7 +252,10 @@ def _load(context: Any, address: str) -> dict[str, float]:
             bundle = [c for c in code if c["bytes"] > 100_000]  # plotly.js itself
             if bundle:
                 marks["fetched"] = max(c["end"] for c in bundle) - origin
-        marks["lanes"] = drawn[0].locator(".js-plotly-plot svg .ytick text").count()
+        if chart:
+            marks["lanes"] = drawn[0].locator(".js-plotly-plot svg .ytick text").count()
+        else:
+            marks["drawn"], marks["lanes"] = marks["idle"], 0
         return marks
     finally:
         page.close()
@@ -267,6 +273,10 @@ VARIANTS: dict[str, dict[str, str]] = {
 }
 # Both of the above: the server as Streamlit configures it by default.
 VARIANTS["stock"] = {**VARIANTS["nagle"], **VARIANTS["gc"]}
+# Streamlit alone: the lightest page (bench/empty_page.py) with the app's settings; its
+# "chart drawn" is the script idle, the least any Streamlit page costs on this machine.
+VARIANTS["empty"] = {}
+SCRIPTS = {"empty": ROOT / "bench" / "empty_page.py"}
 
 
 def browser_side(url: str, runs: int, variants: list[str]) -> list[tuple[str, float, str]]:
@@ -290,7 +300,8 @@ def browser_side(url: str, runs: int, variants: list[str]) -> list[tuple[str, fl
                 "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "0",
                 **VARIANTS[variant],
             }
-            command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            script = SCRIPTS.get(variant, ROOT / "app.py")
+            command = [sys.executable, "-m", "streamlit", "run", str(script),
                        "--server.port", str(port), "--server.address", "127.0.0.1",
                        "--server.headless", "true", "--server.fileWatcherType", "none"]  # fmt: skip
             with log.open("wb") as out:
@@ -337,7 +348,7 @@ def _scenarios(
                             if cache == "cold":
                                 context = browser.new_context(viewport=viewport)
                                 context.add_init_script(MILESTONES)
-                            marks = _load(context, base + path)
+                            marks = _load(context, base + path, chart=variant not in SCRIPTS)
                             if context is not shared[variant]:
                                 context.close()
                             if attempt:  # the first load warms the server (and the cache)
@@ -354,7 +365,8 @@ def _scenarios(
                         )
                         what = f"{done[-1]['lanes']:.0f} lanes; {steps}"
                         results.append((f"{label} ({cache} cache, {variant})", ms, what))
-                        print(f"    {variant:<10} chart drawn {ms:5.0f} ms   ({steps})")
+                        what_done = "chart drawn" if variant not in SCRIPTS else "page idle  "
+                        print(f"    {variant:<10} {what_done} {ms:5.0f} ms   ({steps})")
         finally:
             browser.close()
     return results
@@ -475,7 +487,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--variants",
-        default="app,stock,streamlit",
+        default="app,empty",
         help=f"servers to compare, loads taking turns: {', '.join(VARIANTS)} (see VARIANTS)",
     )
     args = parser.parse_args()
