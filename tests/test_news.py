@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from tracker.feeds.health import list_feeds
 from tracker.models import Actor, Feed, NewsItem, NewsItemActor
-from tracker.news import list_news
+from tracker.news_inbox import MAX_PAGE_SIZE, InboxFilters, newest_items
 
 T0 = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
 
@@ -59,7 +59,7 @@ def inbox(session: Session) -> dict[str, int]:
 
 
 def test_newest_first_falling_back_to_fetched_time(session, inbox):
-    items = list_news(session)
+    items = newest_items(session, limit=10)
     assert [i.id for i in items] == [inbox["new"], inbox["undated"], inbox["old"]]
     assert items[1].published_at is None
     assert items[1].shown_at == T0 - timedelta(days=1)
@@ -68,24 +68,44 @@ def test_newest_first_falling_back_to_fetched_time(session, inbox):
 
 
 def test_plain_text_tags_and_feed(session, inbox):
-    new = list_news(session)[0]
+    new, undated, _ = newest_items(session, limit=10)
     assert new.title == "Dar & Araghchi meet"
     assert new.summary_text == "Talks in Tehran. More soon."
     assert "<" not in new.summary_text
-    assert new.actor_codes == ["IRN", "PAK"]
+    assert sorted(a.code for a in new.actors) == ["IRN", "PAK"]
     assert new.feed_title == "Example News"
     assert new.url == "https://example.org/a"
-    undated = list_news(session)[1]
-    assert undated.feed_title is None and undated.summary_text == "" and undated.actor_codes == []
+    assert undated.feed_title is None and undated.summary_text == "" and undated.actors == []
 
 
-def test_filter_by_actor_and_limit(session, inbox):
-    assert [i.id for i in list_news(session, actor_id=inbox["irn"])] == [
-        inbox["new"],
-        inbox["old"],
-    ]
-    assert [i.id for i in list_news(session, actor_id=inbox["pak"])] == [inbox["new"]]
-    assert len(list_news(session, limit=1)) == 1
+def test_filter_by_actor_words_and_limit(session, inbox):
+    irn = InboxFilters(actor_ids=(inbox["irn"],))
+    assert [i.id for i in newest_items(session, irn, limit=10)] == [inbox["new"], inbox["old"]]
+    pak = InboxFilters(actor_ids=(inbox["pak"],))
+    assert [i.id for i in newest_items(session, pak, limit=10)] == [inbox["new"]]
+    words = InboxFilters(words="tehran")
+    assert [i.id for i in newest_items(session, words, limit=10)] == [inbox["new"]]
+    assert len(newest_items(session, limit=1)) == 1
+
+
+def test_a_limit_beyond_one_page_reads_the_pages_it_needs(session, inbox):
+    more = MAX_PAGE_SIZE + 5
+    session.add_all(
+        NewsItem(
+            feed_id=inbox["feed"],
+            guid=f"bulk-{n}",
+            title=f"Bulk {n}",
+            content_hash=f"bulk-{n}",
+            fetched_at=T0 - timedelta(days=10, minutes=n),
+        )
+        for n in range(more)
+    )
+    session.commit()
+    items = newest_items(session, limit=more + 1)
+    assert len(items) == more + 1 == len({i.id for i in items})
+    assert [i.id for i in items[:3]] == [inbox["new"], inbox["undated"], inbox["old"]]
+    assert items[3].title == "Bulk 0" and items[-1].title == f"Bulk {more - 3}"
+    assert len(newest_items(session, limit=10_000)) == more + 3
 
 
 def test_feed_health_counts_items_and_puts_failing_first(session, inbox):
@@ -99,5 +119,5 @@ def test_feed_health_counts_items_and_puts_failing_first(session, inbox):
 
 
 def test_empty_database(session):
-    assert list_news(session) == []
+    assert newest_items(session, limit=10) == []
     assert list_feeds(session) == []

@@ -1,8 +1,8 @@
 """The contributor's news inbox: filtered, paged, with what is already used by a statement.
 
-``tracker.news.list_news`` gives the newest items; this adds what the News page filters by
-(countries mentioned, feeds, a date range, words), which items a statement was already taken
-from, and pages. Items are plain text here: titles and summaries are reduced from the feed's
+The News page and `tracker news list` read it: the newest items, narrowed by the countries
+they mention, feeds, a date range and words, with which items a statement was already taken
+from, in pages. Items are plain text here: titles and summaries are reduced from the feed's
 sanitised HTML, so nothing a feed wrote is ever shown as markup.
 
 The same story reached through several feeds is shown once (its first copy), with the number
@@ -217,6 +217,21 @@ def list_inbox(
         query = query.where(where)
     rows = session.execute(query).all()
     return InboxPage(items=_items(session, rows), total=total, page=page, page_size=page_size)
+
+
+def newest_items(
+    session: Session, filters: InboxFilters | None = None, *, limit: int
+) -> list[InboxItem]:
+    """The newest ``limit`` items on ``filters``, however many pages of the inbox that takes."""
+    items: list[InboxItem] = []
+    page = 1
+    while len(items) < limit:
+        found = list_inbox(session, filters, page=page, page_size=MAX_PAGE_SIZE)
+        items += found.items
+        if page >= found.pages:
+            break
+        page += 1
+    return items[:limit]
 
 
 def get_inbox_item(session: Session, news_item_id: int) -> InboxItem | None:

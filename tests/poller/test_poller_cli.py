@@ -61,6 +61,12 @@ def test_poll_once_then_news_list(database, server):
     table = run(url, "news", "list")
     assert "Oman mediates" in table.stdout
 
+    found = run(url, "news", "list", "--json", "--words", "oman", "--from", "2000-01-01")
+    assert found.exit_code == 0, found.output
+    assert [row["title"] for row in json.loads(found.stdout)] == ["Oman mediates"]
+    none = run(url, "news", "list", "--json", "--to", "2000-01-01")
+    assert json.loads(none.stdout) == []
+
 
 def test_once_and_loop_together_is_refused(database):
     url, _ = database

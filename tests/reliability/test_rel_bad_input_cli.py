@@ -222,6 +222,8 @@ CASES: dict[str, Case] = {
     "search negative offset": Case(["search", "--offset", "-1", "iran"], "Invalid value"),
     "actors list unknown kind": Case(["actors", "list", "--kind", "planet"], "planet"),
     "news list zero limit": Case(["news", "list", "--limit", "0"], "Invalid value"),
+    "news list unknown country": Case(["news", "list", "--country", "Atlantis"], "Atlantis"),
+    "news list bad date": Case(["news", "list", "--from", "2025-02-30"], "YYYY-MM-DD"),
     # --- poll ------------------------------------------------------------------------------
     "poll once and loop": Case(["poll", "--once", "--loop"], "not both"),
     "poll zero workers": Case(["poll", "--once", "--workers", "0"], "Invalid value"),

@@ -121,12 +121,38 @@ def poll(
 def news_list(
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many items.")] = 50,
+    country: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--country",
+            help="Items that mention this country or bloc: ISO code or name (repeatable: any).",
+        ),
+    ] = None,
+    words: Annotated[
+        str, typer.Option("--words", help='Every word (or "a phrase") in the title or summary.')
+    ] = "",
+    since: Annotated[
+        str | None, typer.Option("--from", help="Published (else fetched) from this day.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Up to this day (YYYY-MM-DD).")] = None,
+    unused: Annotated[
+        bool, typer.Option("--unused", help="Only stories no statement was taken from yet.")
+    ] = False,
 ) -> None:
-    """List the newest news items."""
-    from tracker.news import list_news
+    """List the newest news items, one per story, as the News page shows them."""
+    from tracker.cli.search import actor_ids_for, parse_day
+    from tracker.news_inbox import InboxFilters, newest_items
 
+    start, end = parse_day(since, "--from"), parse_day(until, "--to")
     with friendly_errors(), Session(get_engine()) as session:
-        items = list_news(session, limit=limit)
+        filters = InboxFilters(
+            actor_ids=tuple(actor_ids_for(session, country) or ()),
+            since=start,
+            until=end,
+            words=words,
+            unused_only=unused,
+        )
+        items = newest_items(session, filters, limit=limit)
     print_rows(
         items,
         as_json,
@@ -134,7 +160,8 @@ def news_list(
             ("id", lambda n: n.id),
             ("when", lambda n: n.shown_at.strftime("%Y-%m-%d %H:%M")),
             ("feed", lambda n: n.feed_title),
-            ("actors", lambda n: ",".join(n.actor_codes)),
+            ("actors", lambda n: ",".join(a.code for a in n.actors)),
+            ("used by", lambda n: ",".join(f"#{i}" for i in n.used_by)),
             ("title", lambda n: n.title),
         ],
     )

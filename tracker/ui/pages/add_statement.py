@@ -19,6 +19,7 @@ from tracker.models import Channel, DatePrecision, StatementCreate
 from tracker.revisions import latest_revision_id
 from tracker.speakers import list_speakers, speaker_name_problem
 from tracker.statements import (
+    CONTENT_FIELDS,
     EditResult,
     StatementView,
     check_statement_input,
@@ -336,24 +337,8 @@ if not topics:
     st.stop()
 
 problems: dict[str, str] = st.session_state.get(PROBLEMS, {})
-SHOWN = {
-    "topic_id",
-    "actor_id",
-    "speaker_id",
-    "speaker_role",
-    "target_actor_id",
-    "said_on",
-    "date_precision",
-    "quote",
-    "language",
-    "translation",
-    "summary",
-    "stance",
-    "channel",
-    "sources",
-    "news_item_ids",
-    "reason",
-}
+# Fields with a widget of their own: a problem with any other is shown in the banner.
+SHOWN = {*CONTENT_FIELDS, "sources", "news_item_ids", "reason"}
 SHOWN |= {k for k in problems if k.startswith("sources.")}
 problems_banner(problems, SHOWN)
 
