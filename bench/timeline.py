@@ -39,7 +39,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ from tracker.charts import (  # noqa: E402
     timeline_figure,
 )
 from tracker.db import make_engine  # noqa: E402
-from tracker.events import list_events  # noqa: E402
+from tracker.events import EventView, list_events  # noqa: E402
 from tracker.migrate import upgrade  # noqa: E402
 from tracker.models import Statement, Topic  # noqa: E402
 from tracker.positions import position_shifts  # noqa: E402
@@ -71,6 +71,7 @@ from tracker.timeline import (  # noqa: E402
 from tracker.topics import get_topic  # noqa: E402
 
 DEFAULT_DB = ROOT / "data" / "bench-timeline.db"
+EVENTS_MANY = 200  # events in memory for the "many events" scenario
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # Runs in the page and in every frame: notes (as epoch milliseconds) when the sidebar shows, the
 # script is idle, Plotly starts drawing (its div gets .js-plotly-plot) and the chart is drawn
@@ -216,6 +217,26 @@ def server_side(url: str, runs: int) -> list[tuple[str, float, str]]:
             wall, cpu, what = median_ms(run, runs)
             rows.append((label, wall, f"CPU {cpu:.0f} ms; {what}"))
             print(f"  {label:<30} {wall:6.0f} ms (CPU {cpu:4.0f} ms)   {what}")
+
+        # The synthetic topics have ten events each; a topic followed for years has hundreds,
+        # and drawing them once cost seconds (Plotly validated every shape again per event).
+        first = date(2020, 1, 1)
+        many = [
+            EventView(n, f"Synthetic event {n}", None, first + timedelta(days=9 * n),
+                      first + timedelta(days=9 * n + 30) if n % 10 == 0 else None,
+                      "day", "diplomacy")
+            for n in range(EVENTS_MANY)
+        ]  # fmt: skip
+
+        def with_many_events() -> str:
+            data = load_timeline(session, base, order="name")
+            spec = serialise(timeline_figure(data, topic.levels, many))
+            return f"{len(data.buckets):,} points, {EVENTS_MANY} events, {len(spec) / 1e6:.2f} MB"
+
+        label = f"all countries, {EVENTS_MANY} events"
+        wall, cpu, what = median_ms(with_many_events, runs)
+        rows.append((label, wall, f"CPU {cpu:.0f} ms; {what}"))
+        print(f"  {label:<30} {wall:6.0f} ms (CPU {cpu:4.0f} ms)   {what}")
     engine.dispose()
     return rows
 

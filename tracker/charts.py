@@ -261,15 +261,32 @@ def _x_range(days: Iterable[date], events: Sequence[TimelineEvent]) -> list[str]
     return [(first - pad).isoformat(), (last + pad).isoformat()]
 
 
-def _add_events(
-    fig: go.Figure, events: Sequence[TimelineEvent], x_range: list[str] | None = None
-) -> int:
-    """Lines for events, shaded bands for eras; return how many label rows were used.
+@dataclass(frozen=True)
+class EventMarks:
+    """The layout's shapes (event lines, era bands) and labels, and how many label rows."""
+
+    shapes: list[dict[str, Any]]
+    annotations: list[dict[str, Any]]
+    tiers: int
+
+    def layout(self) -> dict[str, Any]:
+        # For go.Figure(..., _validate=False): fig.add_shape and fig.add_annotation validate
+        # the whole list again on every call, so 200 events took 12 s.
+        return {"shapes": self.shapes, "annotations": self.annotations}
+
+
+NO_EVENT_MARKS = EventMarks([], [], 0)
+
+
+def event_marks(events: Sequence[TimelineEvent], x_range: list[str] | None = None) -> EventMarks:
+    """Lines for events, shaded bands for eras, and their labels.
 
     Labels go on up to :data:`LABEL_TIERS` rows above the plot, each on the first row where it
     would not run into the previous label; one that fits nowhere shrinks to a diamond whose
     hover still names the event.
     """
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     ordered = sorted(events, key=lambda e: (e.starts_on, e.title))
     first_day = date.fromisoformat(x_range[0]) if x_range else None
     span = (date.fromisoformat(x_range[1]) - first_day).days if x_range and first_day else 0
@@ -285,31 +302,35 @@ def _add_events(
             when += f" – {format_date(event.ends_on, event.date_precision)}"
             middle = first
             start = first.isoformat()
-            fig.add_shape(
-                type="rect",
-                xref="x",
-                yref="paper",
-                x0=start,
-                x1=period_of(event.ends_on, event.date_precision)[1].isoformat(),
-                y0=0,
-                y1=1,
-                fillcolor=ERA_COLOUR,
-                line={"width": 0},
-                layer="below",
-                name=title,
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": start,
+                    "x1": period_of(event.ends_on, event.date_precision)[1].isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": ERA_COLOUR,
+                    "line": {"width": 0},
+                    "layer": "below",
+                    "name": title,
+                }
             )
         else:
-            fig.add_shape(
-                type="line",
-                xref="x",
-                yref="paper",
-                x0=start,
-                x1=start,
-                y0=0,
-                y1=1,
-                line={"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
-                layer="below",
-                name=title,
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": start,
+                    "x1": start,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
+                    "layer": "below",
+                    "name": title,
+                }
             )
         label = excerpt(event.title, EVENT_LABEL_CHARS)
         x_px = (middle - first_day).days / span * PLOT_WIDTH_GUESS if first_day and span else 0.0
@@ -320,20 +341,22 @@ def _add_events(
             tier = min(range(LABEL_TIERS), key=lambda t: tier_ends[t])
         tier_ends[tier] = max(tier_ends[tier], x_px + width)
         tiers = max(tiers, tier + 1)
-        fig.add_annotation(
-            x=start,
-            xref="x",
-            y=1.0,
-            yref="paper",
-            yshift=4 + 16 * tier,
-            yanchor="bottom",
-            xanchor="left",
-            showarrow=False,
-            text=plotly_text(label),
-            hovertext=f"{title}<br>{when}",
-            font={"size": 11, "color": EVENT_COLOUR},
+        annotations.append(
+            {
+                "x": start,
+                "xref": "x",
+                "y": 1.0,
+                "yref": "paper",
+                "yshift": 4 + 16 * tier,
+                "yanchor": "bottom",
+                "xanchor": "left",
+                "showarrow": False,
+                "text": plotly_text(label),
+                "hovertext": f"{title}<br>{when}",
+                "font": {"size": 11, "color": EVENT_COLOUR},
+            }
         )
-    return tiers
+    return EventMarks(shapes, annotations, tiers)
 
 
 def _period_trace(
@@ -573,10 +596,11 @@ def swimlane_figure(
 
     # Validating thousands of points costs more than drawing them; the traces are built
     # from known keys here, and the tests check the result against Plotly's schema.
-    fig = go.Figure(data=traces, _validate=False)
     days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
     x_range = _x_range(days, events if show_events else ())
-    tiers = _add_events(fig, events, x_range) if show_events else 0
+    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
+    tiers = marks.tiers
     _finish_layout(
         fig,
         lane_names=lane_names,
@@ -691,10 +715,11 @@ def bucket_swimlane_figure(
                 trace["customdata"] = numbers
                 trace["marker"]["size"] = (5 + 9 * np.sqrt(numbers[:, 1] / biggest)).astype("f4")
             traces.append(trace)
-    fig = go.Figure(data=traces, _validate=False)
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
-    tiers = _add_events(fig, events, x_range) if show_events else 0
+    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
+    tiers = marks.tiers
     _finish_layout(
         fig,
         lane_names=lane_names,
@@ -786,7 +811,11 @@ def stance_lines_figure(
     series = _line_series(data, set(names))
     names = [name for name in names if series.get(name)]
     palette = qualitative.D3 + qualitative.Safe
-    fig = go.Figure()
+    days = [p[0] for name in names for p in series[name]]
+    x_range = _x_range(days, events if show_events else ())
+    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    tiers = marks.tiers
+    fig = go.Figure(layout=marks.layout(), _validate=False)
     for i, name in enumerate(names):
         points = series[name]
         fig.add_trace(
@@ -803,9 +832,6 @@ def stance_lines_figure(
             )
         )
     values = sorted({level.value for level in levels})
-    days = [p[0] for name in names for p in series[name]]
-    x_range = _x_range(days, events if show_events else ())
-    tiers = _add_events(fig, events, x_range) if show_events else 0
     fig.update_layout(
         height=460 + 16 * tiers,
         margin={"l": 10, "r": 10, "t": 30 + 16 * tiers, "b": 40},
