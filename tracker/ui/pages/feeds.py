@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from tracker.errors import TrackerError, ValidationError
+from tracker.errors import PermissionDenied, TrackerError, ValidationError
 from tracker.feeds.discover import FeedCandidate, discover
 from tracker.feeds.opml import export_opml, import_opml
 from tracker.feeds.registry import (
@@ -40,7 +40,17 @@ STATUS_ICONS = {"failing": "🔴", "gone": "⚫", "active": "🟢", "paused": "�
 st.title("Feeds")
 is_admin = has_role(*ADMIN_ROLES)
 user = current_user()
-acting_user_id = user.id if user is not None else None
+
+
+def _admin_id() -> int:
+    """The signed-in user's id for the domain calls, which check the role again.
+
+    Never None from this page: to the domain functions None is the machine's operator (the
+    CLI), so a visitor who is not signed in must not reach them as None.
+    """
+    if user is None:
+        raise PermissionDenied("sign in as an admin to change feeds")
+    return user.id
 
 
 def _flash(message: str) -> None:
@@ -59,7 +69,7 @@ def _add(url: str, title: str | None = None, site_url: str | None = None) -> Non
     try:
         with session_scope() as session:
             feed = add_feed(
-                session, url, title=title, site_url=site_url, acting_user_id=acting_user_id
+                session, url, title=title, site_url=site_url, acting_user_id=_admin_id()
             )
             session.commit()
     except TrackerError as exc:
@@ -132,7 +142,7 @@ def _opml_tools() -> None:
     if upload is not None and st.button("Import these feeds", key="feeds_import"):
         try:
             with session_scope() as session:
-                result = import_opml(session, upload.getvalue(), acting_user_id=acting_user_id)
+                result = import_opml(session, upload.getvalue(), acting_user_id=_admin_id())
                 session.commit()
         except TrackerError as exc:
             _show_error(exc)
@@ -158,7 +168,7 @@ def _opml_tools() -> None:
 def _act(action: Callable[..., FeedView], feed_id: int, done: str) -> None:
     try:
         with session_scope() as session:
-            feed = action(session, feed_id, acting_user_id=acting_user_id)
+            feed = action(session, feed_id, acting_user_id=_admin_id())
             session.commit()
     except TrackerError as exc:
         _show_error(exc)
@@ -169,7 +179,7 @@ def _act(action: Callable[..., FeedView], feed_id: int, done: str) -> None:
 def _delete(feed_id: int) -> None:
     try:
         with session_scope() as session:
-            name = delete_feed(session, feed_id, acting_user_id=acting_user_id)
+            name = delete_feed(session, feed_id, acting_user_id=_admin_id())
             session.commit()
     except TrackerError as exc:
         _show_error(exc)
