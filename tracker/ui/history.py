@@ -3,10 +3,17 @@ changed compared with the version before (field by field)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
+from sqlmodel import Session
 
 from tracker.revisions import FieldChange, HistoryEntry
+from tracker.ui.forms import WriteResult, text_value, write
 from tracker.ui.text import md_escape, time_text
+
+T = TypeVar("T")
 
 ACTION_LABELS = {
     "create": "Filed",
@@ -78,3 +85,34 @@ def show_history(entries: list[HistoryEntry], *, newest_first: bool = True) -> N
             if not entry.applied:
                 st.caption("Proposed only: the record changes when a reviewer accepts it.")
             show_changes(entry.changes, created=number == 1)
+
+
+def restore_version_form(
+    prefix: str,
+    entries: list[HistoryEntry],
+    restore: Callable[[Session, int | None, str], T],
+) -> WriteResult[T] | None:
+    """A form to bring back one of ``entries``' applied versions, newest first; when it is
+    submitted, what ``restore(session, revision_id, reason)`` gave (None before that).
+
+    ``prefix`` keeps the widget keys of the statement and event pages apart.
+    """
+    numbers = {e.id: n for n, e in enumerate(entries, start=1)}
+    versions = {e.id: e for e in reversed(entries) if e.applied}
+    with st.form(f"{prefix}restore_form", border=False):
+        st.selectbox(
+            "Version",
+            list(versions),
+            key=f"{prefix}restore_revision",
+            format_func=lambda rid: (
+                f"{numbers[rid]}. {action_label(versions[rid])} by "
+                f"{versions[rid].username or 'the system'}, {time_text(versions[rid].at)}"
+            ),
+        )
+        st.text_input("Why", key=f"{prefix}restore_reason")
+        submitted = st.form_submit_button("Restore this version")
+    if not submitted:
+        return None
+    revision_id = st.session_state.get(f"{prefix}restore_revision")
+    reason = text_value(f"{prefix}restore_reason") or ""
+    return write(lambda s: restore(s, revision_id, reason))

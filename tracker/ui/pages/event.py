@@ -26,7 +26,7 @@ from tracker.ui.forms import (
     text_value,
     write,
 )
-from tracker.ui.history import action_label, show_history
+from tracker.ui.history import restore_version_form, show_history
 from tracker.ui.login import current_user
 from tracker.ui.text import date_text, md_escape, time_text
 
@@ -57,32 +57,19 @@ def event_card(event: EventView, topic_titles: dict[int, str]) -> None:
 
 
 def _restore_form(event_id: int, user_id: int, entries: list[HistoryEntry]) -> None:
-    numbers = {e.id: n for n, e in enumerate(entries, start=1)}
-    versions = {e.id: e for e in reversed(entries)}
-    with st.form("event_restore_form", border=False):
-        st.selectbox(
-            "Version",
-            list(versions),
-            key="event_restore_revision",
-            format_func=lambda rid: (
-                f"{numbers[rid]}. {action_label(versions[rid])} by "
-                f"{versions[rid].username or 'the system'}, {time_text(versions[rid].at)}"
-            ),
-        )
-        st.text_input("Why", key="event_restore_reason")
-        submitted = st.form_submit_button("Restore this version")
-    if submitted:
-        revision_id = st.session_state.get("event_restore_revision")
-        reason = text_value("event_restore_reason") or ""
-        result = write(
-            lambda s: restore_event(
-                s, event_id, user_id=user_id, reason=reason, revision_id=revision_id
-            )
-        )
-        if result.value is not None:
-            st.session_state[MESSAGE] = "Version restored."
-            st.rerun()
-        show_refusal(result)
+    result = restore_version_form(
+        "event_",
+        entries,
+        lambda s, revision_id, reason: restore_event(
+            s, event_id, user_id=user_id, reason=reason, revision_id=revision_id
+        ),
+    )
+    if result is None:
+        return
+    if result.value is not None:
+        st.session_state[MESSAGE] = "Version restored."
+        st.rerun()
+    show_refusal(result)
 
 
 def _delete_form(event_id: int, user_id: int) -> None:

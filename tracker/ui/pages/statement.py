@@ -31,7 +31,7 @@ from tracker.ui.forms import (
     text_value,
     write,
 )
-from tracker.ui.history import action_label, show_changes, show_history
+from tracker.ui.history import restore_version_form, show_changes, show_history
 from tracker.ui.login import current_user
 from tracker.ui.text import md_escape, time_text
 
@@ -181,29 +181,15 @@ def delete_form(statement_id: int, user_id: int) -> None:
 
 
 def restore_form(statement_id: int, user_id: int, entries: list[HistoryEntry]) -> None:
-    numbers = {e.id: n for n, e in enumerate(entries, start=1)}
-    versions = {e.id: e for e in reversed(entries) if e.applied}
-    with st.form("restore_form", border=False):
-        st.selectbox(
-            "Version",
-            list(versions),
-            key="restore_revision",
-            format_func=lambda rid: (
-                f"{numbers[rid]}. {action_label(versions[rid])} by "
-                f"{versions[rid].username or 'the system'}, {time_text(versions[rid].at)}"
-            ),
-        )
-        st.text_input("Why", key="restore_reason")
-        submitted = st.form_submit_button("Restore this version")
-    if not submitted:
-        return
-    revision_id = st.session_state.get("restore_revision")
-    reason = text_value("restore_reason") or ""
-    result = write(
-        lambda s: restore_statement(
+    result = restore_version_form(
+        "",
+        entries,
+        lambda s, revision_id, reason: restore_statement(
             s, statement_id, user_id=user_id, reason=reason, revision_id=revision_id
-        )
+        ),
     )
+    if result is None:
+        return
     if result.value is not None:
         _done("Version restored.")
         st.rerun()
