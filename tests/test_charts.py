@@ -235,7 +235,7 @@ def test_imprecise_dates_sit_mid_period_with_a_whisker():
 
 def test_events_in_every_chart_pass_plotlys_schema_however_many():
     """The event lines, bands and labels skip Plotly's validation (it ran once per event over
-    all of them: 200 events took 12 s); every chart that draws them still passes the schema."""
+    all of them: 200 events took seconds); every chart that draws them still passes the schema."""
     start = date(2020, 1, 1)
     events = [
         EventView(

@@ -271,8 +271,9 @@ class EventMarks:
 
     def layout(self) -> dict[str, Any]:
         # For go.Figure(..., _validate=False): fig.add_shape and fig.add_annotation validate
-        # the whole list again on every call, so 200 events took 12 s.
-        return {"shapes": self.shapes, "annotations": self.annotations}
+        # the whole list again on every call, so 200 events took seconds. Copies, so that no
+        # figure shares a list with another (NO_EVENT_MARKS serves them all).
+        return {"shapes": list(self.shapes), "annotations": list(self.annotations)}
 
 
 NO_EVENT_MARKS = EventMarks([], [], 0)
