@@ -132,9 +132,12 @@ def news_list(
         str, typer.Option("--words", help='Every word (or "a phrase") in the title or summary.')
     ] = "",
     since: Annotated[
-        str | None, typer.Option("--from", help="Published (else fetched) from this day.")
+        str | None,
+        typer.Option("--from", help="Published (else fetched) on or after this day (YYYY-MM-DD)."),
     ] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Up to this day (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="On or before this day (YYYY-MM-DD).")
+    ] = None,
     unused: Annotated[
         bool, typer.Option("--unused", help="Only stories no statement was taken from yet.")
     ] = False,
