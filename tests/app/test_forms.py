@@ -375,6 +375,24 @@ def test_add_event_errors_then_success(db: Db):
     assert "Joint naval exercise" in texts(page) and "1. Filed" in texts(page)
 
 
+def test_admin_deletes_and_restores_an_event(db: Db):
+    with db.session() as s:
+        event_id = s.exec(select(func.min(Event.id))).one()
+    at = open_page("event.py", db.people["ada"], id=str(event_id))
+    at.text_input(key="event_delete_reason").input("Filed twice")
+    at = click(at, "Delete this event")
+    assert "Event deleted" in texts(at)
+    with db.session() as s:
+        assert s.get(Event, event_id).deleted_at is not None
+    at.text_input(key="event_restore_reason").input("It was not")
+    at = click(at, "Restore this version")
+    assert "Version restored" in texts(at)
+    with db.session() as s:
+        assert s.get(Event, event_id).deleted_at is None
+        actions = [r.action for r in history(s, "event", event_id)]
+    assert actions[-2:] == ["delete", "restore"]
+
+
 def test_topics_page_admin_edits_and_in_use_level_is_kept(db: Db):
     at = open_page("topics.py", db.people["ada"])
     with db.session() as s:

@@ -4,16 +4,13 @@ changed compared with the version before (field by field)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import streamlit as st
 from sqlmodel import Session
 
 from tracker.revisions import FieldChange, HistoryEntry
-from tracker.ui.forms import WriteResult, text_value, write
+from tracker.ui.forms import show_refusal, text_value, write
 from tracker.ui.text import md_escape, time_text
-
-T = TypeVar("T")
 
 ACTION_LABELS = {
     "create": "Filed",
@@ -90,10 +87,12 @@ def show_history(entries: list[HistoryEntry], *, newest_first: bool = True) -> N
 def restore_version_form(
     prefix: str,
     entries: list[HistoryEntry],
-    restore: Callable[[Session, int | None, str], T],
-) -> WriteResult[T] | None:
-    """A form to bring back one of ``entries``' applied versions, newest first; when it is
-    submitted, what ``restore(session, revision_id, reason)`` gave (None before that).
+    restore: Callable[[Session, int | None, str], object],
+    message_key: str,
+) -> None:
+    """A form to bring back one of ``entries``' applied versions, newest first, with
+    ``restore(session, revision_id, reason)``: once restored, the page reruns with "Version
+    restored." in ``st.session_state[message_key]``; a refusal is shown under the form.
 
     ``prefix`` keeps the widget keys of the statement and event pages apart.
     """
@@ -112,7 +111,11 @@ def restore_version_form(
         st.text_input("Why", key=f"{prefix}restore_reason")
         submitted = st.form_submit_button("Restore this version")
     if not submitted:
-        return None
+        return
     revision_id = st.session_state.get(f"{prefix}restore_revision")
     reason = text_value(f"{prefix}restore_reason") or ""
-    return write(lambda s: restore(s, revision_id, reason))
+    result = write(lambda s: restore(s, revision_id, reason))
+    if result.value is not None:
+        st.session_state[message_key] = "Version restored."
+        st.rerun()
+    show_refusal(result)

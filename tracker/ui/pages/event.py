@@ -57,19 +57,14 @@ def event_card(event: EventView, topic_titles: dict[int, str]) -> None:
 
 
 def _restore_form(event_id: int, user_id: int, entries: list[HistoryEntry]) -> None:
-    result = restore_version_form(
+    restore_version_form(
         "event_",
         entries,
         lambda s, revision_id, reason: restore_event(
             s, event_id, user_id=user_id, reason=reason, revision_id=revision_id
         ),
+        MESSAGE,
     )
-    if result is None:
-        return
-    if result.value is not None:
-        st.session_state[MESSAGE] = "Version restored."
-        st.rerun()
-    show_refusal(result)
 
 
 def _delete_form(event_id: int, user_id: int) -> None:

@@ -181,19 +181,14 @@ def delete_form(statement_id: int, user_id: int) -> None:
 
 
 def restore_form(statement_id: int, user_id: int, entries: list[HistoryEntry]) -> None:
-    result = restore_version_form(
+    restore_version_form(
         "",
         entries,
         lambda s, revision_id, reason: restore_statement(
             s, statement_id, user_id=user_id, reason=reason, revision_id=revision_id
         ),
+        MESSAGE,
     )
-    if result is None:
-        return
-    if result.value is not None:
-        _done("Version restored.")
-        st.rerun()
-    show_refusal(result)
 
 
 def actions_section(
