@@ -6,6 +6,8 @@ import plotly.graph_objects as go
 import pytest
 
 from tracker.charts import (
+    COMPACT_AFTER,
+    DATES_ABOVE_PX,
     NEUTRAL_COLOUR,
     STATUS_SYMBOLS,
     UNVERIFIED_SYMBOL,
@@ -420,6 +422,34 @@ def test_tick_labels_are_never_measured_to_be_hidden():
     for fig in figures:
         assert fig.layout.yaxis.ticklabeloverflow == "allow"
         assert fig.layout.xaxis.ticklabeloverflow == "allow"
+
+
+def test_a_chart_taller_than_a_screen_repeats_its_dates_above_the_top_lane():
+    """Beyond COMPACT_AFTER lanes the dates at the bottom are out of sight when the chart
+    opens; a second date axis above the top lane shows them, the event labels above it."""
+    names = [f"Country {n:02d}" for n in range(COMPACT_AFTER + 1)]
+    rows = [row(n + 1, name, 1) for n, name in enumerate(names)]
+    events = [EventView(1, "Strikes", None, date(2025, 6, 10), None, "day", "military")]
+    short = swimlane_figure(rows[:COMPACT_AFTER], LEVELS, events)
+    groups = [bucket(name, 1, "verified", 1, 1.0, n + 1) for n, name in enumerate(names)]
+    tall = [swimlane_figure(rows, LEVELS, events), bucket_swimlane_figure(groups, LEVELS, events)]
+
+    assert "xaxis2" not in short.layout.to_plotly_json()
+    assert all(trace.xaxis in (None, "x") for trace in short.data)
+    (short_label,) = short.layout.annotations
+    for fig in tall:
+        assert_valid(fig)
+        top = fig.layout.xaxis2
+        assert (top.side, top.overlaying, top.matches, top.type) == ("top", "x", "x", "date")
+        # An overlaying axis otherwise takes the first axis's tick fractions: on dates they
+        # fall hours before each new year and read as the year before.
+        assert top.tickmode == "auto"
+        assert all("%Y" in stop.value for stop in top.tickformatstops)  # one line, with year
+        (carrier,) = [trace for trace in fig.data if trace.xaxis == "x2"]
+        assert len(carrier.x) == 0 and carrier.showlegend is False and carrier.hoverinfo == "skip"
+        (label,) = fig.layout.annotations
+        assert label.yshift == short_label.yshift + DATES_ABOVE_PX
+        assert fig.layout.margin.t == short.layout.margin.t + DATES_ABOVE_PX
 
 
 def test_grouped_bands_use_each_periods_mean_over_statuses():

@@ -53,6 +53,9 @@ ERA_COLOUR = "rgba(120, 120, 120, 0.14)"
 LANE_HEIGHT = 46
 COMPACT_LANE_HEIGHT = 28  # per lane once there are more than COMPACT_AFTER lanes
 COMPACT_AFTER = 16
+# A chart of more lanes runs past a laptop screen's bottom, where the dates are; they are
+# repeated above its top lane, in this many pixels.
+DATES_ABOVE_PX = 22
 DODGE = 0.36
 STACK_SHARE = 0.35  # lane units per statement on one day, beyond the first few
 EVENT_LABEL_CHARS = 28
@@ -279,12 +282,15 @@ class EventMarks:
 NO_EVENT_MARKS = EventMarks([], [], 0)
 
 
-def event_marks(events: Sequence[TimelineEvent], x_range: list[str] | None = None) -> EventMarks:
+def event_marks(
+    events: Sequence[TimelineEvent], x_range: list[str] | None = None, *, above_px: int = 0
+) -> EventMarks:
     """Lines for events, shaded bands for eras, and their labels.
 
-    Labels go on up to :data:`LABEL_TIERS` rows above the plot, each on the first row where it
-    would not run into the previous label; one that fits nowhere shrinks to a diamond whose
-    hover still names the event.
+    Labels go on up to :data:`LABEL_TIERS` rows above the plot (``above_px`` higher, when the
+    dates are shown above it too), each on the first row where it would not run into the
+    previous label; one that fits nowhere shrinks to a diamond whose hover still names the
+    event.
     """
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -348,7 +354,7 @@ def event_marks(events: Sequence[TimelineEvent], x_range: list[str] | None = Non
                 "xref": "x",
                 "y": 1.0,
                 "yref": "paper",
-                "yshift": 4 + 16 * tier,
+                "yshift": 4 + above_px + 16 * tier,
                 "yanchor": "bottom",
                 "xanchor": "left",
                 "showarrow": False,
@@ -468,6 +474,40 @@ def _lane_px(lane_count: int) -> int:
     return LANE_HEIGHT if lane_count <= COMPACT_AFTER else COMPACT_LANE_HEIGHT
 
 
+def _dates_above_px(lane_count: int) -> int:
+    return DATES_ABOVE_PX if lane_count > COMPACT_AFTER else 0
+
+
+def _show_dates_above(fig: go.Figure) -> None:
+    """The date axis again above the top lane: a second x axis matching the first, which
+    Plotly draws only for a trace on it (an empty one, out of the legend and hover). Its ticks
+    are its own ("auto"): an overlaying axis otherwise places them at the first axis's tick
+    fractions, which on a date axis fall hours before each new year and read as the year
+    before."""
+    fig.add_trace(
+        go.Scatter(x=[], y=[], xaxis="x2", hoverinfo="skip", showlegend=False, name="dates")
+    )
+    fig.update_layout(
+        xaxis2={
+            "matches": "x",
+            "overlaying": "x",
+            "side": "top",
+            "type": "date",
+            "tickmode": "auto",
+            # One line each: Plotly's default puts the year on a second line, which here
+            # would fall into the top lane.
+            "tickformatstops": [
+                {"dtickrange": [None, "M1"], "value": "%-d %b %Y"},
+                {"dtickrange": ["M1", "M6"], "value": "%b %Y"},
+                {"dtickrange": ["M12", None], "value": "%Y"},
+            ],
+            "showgrid": False,
+            "zeroline": False,
+            "ticklabeloverflow": "allow",
+        }
+    )
+
+
 def _labels_never_hidden(fig: go.Figure) -> None:
     """Tick labels are drawn as they are: by default Plotly measures every label to hide those
     that would overflow the chart, which took 110-190 ms of a 60-lane first view's draw in
@@ -488,12 +528,13 @@ def _finish_layout(
 ) -> None:
     lane_count = len(lane_names)
     lane_px = _lane_px(lane_count)
+    above_px = _dates_above_px(lane_count)
     # A fixed left margin as wide as the longest lane name: Plotly's automargin would draw the
     # chart twice (once to measure the labels), which costs more than the points themselves.
     label_px = max((len(name) for name in lane_names), default=4) * TICK_CHAR_PX
     fig.update_layout(
-        height=max(300, round(140 + lane_px * height_units) + 16 * tiers),
-        margin={"l": round(20 + label_px), "r": 10, "t": 30 + 16 * tiers, "b": 70},
+        height=max(300, round(140 + lane_px * height_units) + 16 * tiers + above_px),
+        margin={"l": round(20 + label_px), "r": 10, "t": 30 + 16 * tiers + above_px, "b": 70},
         legend={
             "title": {"text": legend_title},
             "traceorder": "normal",
@@ -523,6 +564,8 @@ def _finish_layout(
         fixedrange=True,
         automargin=False,
     )
+    if above_px:
+        _show_dates_above(fig)
 
 
 def swimlane_figure(
@@ -599,7 +642,8 @@ def swimlane_figure(
     # from known keys here, and the tests check the result against Plotly's schema.
     days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
     x_range = _x_range(days, events if show_events else ())
-    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    above = _dates_above_px(len(lane_names))
+    marks = event_marks(events, x_range, above_px=above) if show_events else NO_EVENT_MARKS
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
     _finish_layout(
@@ -718,7 +762,8 @@ def bucket_swimlane_figure(
             traces.append(trace)
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
-    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    above = _dates_above_px(count)
+    marks = event_marks(events, x_range, above_px=above) if show_events else NO_EVENT_MARKS
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
     _finish_layout(

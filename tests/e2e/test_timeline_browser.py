@@ -10,7 +10,7 @@ markup in its quote and speaker role. The chart is drawn in the chart component'
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
@@ -21,9 +21,11 @@ from tests.app.test_timeline_page import add_turkish_statement
 from tests.e2e.harness import APP_IDLE, CHROMIUM, no_browser, serve_app
 from tracker.actors import actor_by_code
 from tracker.db import make_engine
+from tracker.migrate import upgrade
 from tracker.models import SourceCreate, StatementCreate
 from tracker.speakers import get_or_create_speaker
 from tracker.statements import create_statement
+from tracker.synth import generate_synthetic
 from tracker.topics import get_topic_by_slug
 
 pytestmark = pytest.mark.e2e
@@ -194,6 +196,60 @@ def test_chart_downloads_as_a_png_image(served: tuple[str, int, int], browser: B
         image = path.read_bytes()
         assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 5_000
         assert download.value.suggested_filename == "israeli-strikes-on-iran-swimlanes.png"
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def served_many_lanes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on 20 countries' synthetic statements: more lanes than a screen
+    shows."""
+    if not CHROMIUM.exists():
+        no_browser()
+    tmp = tmp_path_factory.mktemp("e2e-many-lanes")
+    url = f"sqlite:///{tmp / 'tracker.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            generate_synthetic(session, statements=800, countries=20, topics=1, years=3)
+            session.commit()
+    finally:
+        engine.dispose()
+    with serve_app(url, tmp / "streamlit.log") as base:
+        yield base
+
+
+# The date axes' ticks: where each is and what it says ([ms since 1970, label]).
+DATE_TICKS = """() => {
+  const layout = document.querySelector('.js-plotly-plot')._fullLayout;
+  const ticks = (axis) => axis._vals.map(v => [v.x, v.text]);
+  return {bottom: ticks(layout.xaxis), top: layout.xaxis2 ? ticks(layout.xaxis2) : []};
+}"""
+
+
+def test_a_tall_chart_shows_its_dates_above_too_and_still_opens_cards(
+    served_many_lanes: str, browser: Browser
+) -> None:
+    page, errors = open_shared(browser, f"{served_many_lanes}/?topic=synthetic-1")
+    try:
+        frame = chart_frame(page)
+        assert frame.locator(".js-plotly-plot svg .ytick text").count() == 20
+        ticks = frame.evaluate(DATE_TICKS)
+        # Above, the same dates as below, each label naming its own year (Plotly's default
+        # for an overlaying axis put them hours before each new year: "2023" over 2024).
+        assert ticks["top"] and [x for x, _ in ticks["top"]] == [x for x, _ in ticks["bottom"]]
+        for at, label in ticks["top"]:
+            assert str(datetime.fromtimestamp(at / 1000, UTC).year) in label, (at, label)
+        assert frame.locator(".x2tick text").count() == len(ticks["top"])
+
+        point = point_on_page(page, frame, None)
+        assert point is not None
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_url(f"**statement={point['id']}**", timeout=30_000)
+        page.wait_for_selector(APP_IDLE, timeout=30_000)
+        page.get_by_text(f"Statement #{point['id']} on").first.wait_for(timeout=30_000)
         assert not errors, errors
     finally:
         page.close()
