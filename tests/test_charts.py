@@ -558,8 +558,25 @@ def test_many_close_events_keep_their_labels_apart():
     fig = swimlane_figure(ROWS, LEVELS, events)
     labels = list(fig.layout.annotations)
     assert len(labels) == 8
-    assert {a.yshift for a in labels} <= {4, 20, 36}
-    # Labels that would overlap shrink to a diamond; the hover still names the event.
-    assert any(a.text == "◆" for a in labels)
+    # Labels that would overlap shrink to a diamond on the event's line; the hover still
+    # names the event.
+    diamonds = [a for a in labels if a.text == "◆"]
+    words = [a for a in labels if a.text != "◆"]
+    assert diamonds and words
     assert all(a.hovertext.startswith(f"Event number {i}") for i, a in enumerate(labels))
+    # Diamonds have the lowest row to themselves: on a label row they covered its words.
+    assert {a.yshift for a in diamonds} == {4} and {a.xanchor for a in diamonds} == {"center"}
+    assert {a.yshift for a in words} <= {20, 36, 52}
+    assert fig.layout.margin.t == 30 + 16 * (1 + len({a.yshift for a in words}))
     assert_valid(fig)
+
+
+def test_labels_that_fit_start_on_the_lowest_row():
+    events = [
+        EventView(1, "Strikes", None, date(2025, 1, 1), None, "day", "military"),
+        EventView(2, "Talks", None, date(2025, 12, 1), None, "day", "diplomacy"),
+    ]
+    labels = list(swimlane_figure(ROWS, LEVELS, events).layout.annotations)
+    assert [(a.text, a.yshift) for a in labels] == [("Strikes", 4), ("Talks", 4)]
+    # The last one, near the chart's right edge, ends at its event rather than running off.
+    assert [a.xanchor for a in labels] == ["left", "right"]

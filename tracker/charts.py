@@ -289,8 +289,8 @@ def event_marks(
 
     Labels go on up to :data:`LABEL_TIERS` rows above the plot (``above_px`` higher, when the
     dates are shown above it too), each on the first row where it would not run into the
-    previous label; one that fits nowhere shrinks to a diamond whose hover still names the
-    event.
+    previous label; one that fits nowhere shrinks to a diamond on the event's line, in a row
+    of diamonds below the labels, and its hover still names the event.
     """
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -299,6 +299,7 @@ def event_marks(
     span = (date.fromisoformat(x_range[1]) - first_day).days if x_range and first_day else 0
     tier_ends = [-math.inf] * LABEL_TIERS  # where each row's last label ends, in pixels
     tiers = 0
+    placed: list[int | None] = []  # each label's row, None for a diamond
     for event in ordered:
         first, last = period_of(event.starts_on, event.date_precision)
         middle = first + (last - first) / 2  # mid-period, as for statements
@@ -342,28 +343,36 @@ def event_marks(
         label = excerpt(event.title, EVENT_LABEL_CHARS)
         x_px = (middle - first_day).days / span * PLOT_WIDTH_GUESS if first_day and span else 0.0
         width = CHAR_PX * len(label) + 8
-        tier = next((t for t, end in enumerate(tier_ends) if end <= x_px), None)
-        if tier is None:
-            label, width = "◆", 12
-            tier = min(range(LABEL_TIERS), key=lambda t: tier_ends[t])
-        tier_ends[tier] = max(tier_ends[tier], x_px + width)
-        tiers = max(tiers, tier + 1)
+        # Near the right edge a label ends at its event instead of starting there, or the
+        # chart's edge would cut it.
+        leftward = x_px + width > PLOT_WIDTH_GUESS
+        begins = x_px - width if leftward else x_px
+        tier = next((t for t, end in enumerate(tier_ends) if end <= begins), None)
+        if tier is not None:
+            tier_ends[tier] = x_px if leftward else x_px + width
+            tiers = max(tiers, tier + 1)
+        placed.append(tier)
         annotations.append(
             {
                 "x": start,
                 "xref": "x",
                 "y": 1.0,
                 "yref": "paper",
-                "yshift": 4 + above_px + 16 * tier,
                 "yanchor": "bottom",
-                "xanchor": "left",
+                "xanchor": "center" if tier is None else "right" if leftward else "left",
                 "showarrow": False,
-                "text": plotly_text(label),
+                "text": plotly_text(label) if tier is not None else "◆",
                 "hovertext": f"{title}<br>{when}",
                 "font": {"size": 11, "color": EVENT_COLOUR},
             }
         )
-    return EventMarks(shapes, annotations, tiers)
+    # Every label row ends past where a diamond's event is (labels go left to right), so a
+    # diamond on any of them would cover a label's words: the diamonds get the lowest row.
+    diamond_row = 1 if None in placed else 0
+    for annotation, tier in zip(annotations, placed, strict=True):
+        row = diamond_row + tier if tier is not None else 0
+        annotation["yshift"] = 4 + above_px + 16 * row
+    return EventMarks(shapes, annotations, tiers + diamond_row)
 
 
 def _period_trace(
