@@ -424,7 +424,7 @@ def test_tick_labels_are_never_measured_to_be_hidden():
         assert fig.layout.xaxis.ticklabeloverflow == "allow"
 
 
-def test_a_chart_taller_than_a_screen_repeats_its_dates_above_the_top_lane():
+def test_a_chart_taller_than_a_screen_shows_dates_and_legend_at_its_top():
     """Beyond COMPACT_AFTER lanes the dates at the bottom are out of sight when the chart
     opens; a second date axis above the top lane shows them, the event labels above it."""
     names = [f"Country {n:02d}" for n in range(COMPACT_AFTER + 1)]
@@ -437,6 +437,7 @@ def test_a_chart_taller_than_a_screen_repeats_its_dates_above_the_top_lane():
     assert "xaxis2" not in short.layout.to_plotly_json()
     assert all(trace.xaxis in (None, "x") for trace in short.data)
     (short_label,) = short.layout.annotations
+    assert (short.layout.legend.orientation, short.layout.legend.y) == ("h", -0.08)
     for fig in tall:
         assert_valid(fig)
         top = fig.layout.xaxis2
@@ -450,6 +451,11 @@ def test_a_chart_taller_than_a_screen_repeats_its_dates_above_the_top_lane():
         (label,) = fig.layout.annotations
         assert label.yshift == short_label.yshift + DATES_ABOVE_PX
         assert fig.layout.margin.t == short.layout.margin.t + DATES_ABOVE_PX
+        # So is the legend below it: it goes top right, in a margin wide enough for the
+        # longest level's name (Plotly would widen it and draw the chart twice).
+        legend = fig.layout.legend
+        assert (legend.orientation, legend.x, legend.y, legend.yanchor) == ("v", 1.01, 1, "top")
+        assert fig.layout.margin.r >= len("Strongly supports") * 6
 
 
 def test_grouped_bands_use_each_periods_mean_over_statuses():

@@ -56,6 +56,7 @@ COMPACT_AFTER = 16
 # A chart of more lanes runs past a laptop screen's bottom, where the dates are; they are
 # repeated above its top lane, in this many pixels.
 DATES_ABOVE_PX = 22
+LEGEND_PAD_PX = 60  # a legend entry's symbol and gaps, beside its text
 DODGE = 0.36
 STACK_SHARE = 0.35  # lane units per statement on one day, beyond the first few
 EVENT_LABEL_CHARS = 28
@@ -283,7 +284,11 @@ NO_EVENT_MARKS = EventMarks([], [], 0)
 
 
 def event_marks(
-    events: Sequence[TimelineEvent], x_range: list[str] | None = None, *, above_px: int = 0
+    events: Sequence[TimelineEvent],
+    x_range: list[str] | None = None,
+    *,
+    above_px: int = 0,
+    plot_px: int = PLOT_WIDTH_GUESS,
 ) -> EventMarks:
     """Lines for events, shaded bands for eras, and their labels.
 
@@ -341,11 +346,11 @@ def event_marks(
                 }
             )
         label = excerpt(event.title, EVENT_LABEL_CHARS)
-        x_px = (middle - first_day).days / span * PLOT_WIDTH_GUESS if first_day and span else 0.0
+        x_px = (middle - first_day).days / span * plot_px if first_day and span else 0.0
         width = CHAR_PX * len(label) + 8
         # Near the right edge a label ends at its event instead of starting there, or the
         # chart's edge would cut it.
-        leftward = x_px + width > PLOT_WIDTH_GUESS
+        leftward = x_px + width > plot_px
         begins = x_px - width if leftward else x_px
         tier = next((t for t, end in enumerate(tier_ends) if end <= begins), None)
         if tier is not None:
@@ -487,6 +492,15 @@ def _dates_above_px(lane_count: int) -> int:
     return DATES_ABOVE_PX if lane_count > COMPACT_AFTER else 0
 
 
+def _side_legend_px(lane_count: int, title: str, names: Iterable[str]) -> int:
+    """The right margin for a legend beside the chart, 0 for one below it. Below a chart
+    taller than a screen the legend would be out of sight, like the dates; the margin is made
+    wide enough beforehand, as Plotly would otherwise widen it and draw the chart twice."""
+    if not _dates_above_px(lane_count):
+        return 0
+    return LEGEND_PAD_PX + round(max(len(text) for text in (title, *names)) * CHAR_PX)
+
+
 def _show_dates_above(fig: go.Figure) -> None:
     """The date axis again above the top lane: a second x axis matching the first, which
     Plotly draws only for a trace on it (an empty one, out of the legend and hover). Its ticks
@@ -534,25 +548,30 @@ def _finish_layout(
     tiers: int,
     x_range: list[str] | None,
     legend_title: str,
+    legend_px: int = 0,
 ) -> None:
+    """Sizes, margins, axes and legend; ``legend_px`` from :func:`_side_legend_px`."""
     lane_count = len(lane_names)
     lane_px = _lane_px(lane_count)
     above_px = _dates_above_px(lane_count)
     # A fixed left margin as wide as the longest lane name: Plotly's automargin would draw the
     # chart twice (once to measure the labels), which costs more than the points themselves.
     label_px = max((len(name) for name in lane_names), default=4) * TICK_CHAR_PX
+    legend: dict[str, Any] = {"title": {"text": legend_title}, "traceorder": "normal"}
+    right_px = legend_px or 10
+    if legend_px:
+        legend |= {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.01}
+    else:
+        legend |= {"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0}
     fig.update_layout(
         height=max(300, round(140 + lane_px * height_units) + 16 * tiers + above_px),
-        margin={"l": round(20 + label_px), "r": 10, "t": 30 + 16 * tiers + above_px, "b": 70},
-        legend={
-            "title": {"text": legend_title},
-            "traceorder": "normal",
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -0.02 if lane_count > COMPACT_AFTER else -0.08,
-            "xanchor": "left",
-            "x": 0,
+        margin={
+            "l": round(20 + label_px),
+            "r": right_px,
+            "t": 30 + 16 * tiers + above_px,
+            "b": 70,
         },
+        legend=legend,
         hovermode="closest",
         clickmode="event+select",
         dragmode="pan",
@@ -652,7 +671,12 @@ def swimlane_figure(
     days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
     x_range = _x_range(days, events if show_events else ())
     above = _dates_above_px(len(lane_names))
-    marks = event_marks(events, x_range, above_px=above) if show_events else NO_EVENT_MARKS
+    legend_px = _side_legend_px(len(lane_names), "Stance", labels.values())
+    marks = (
+        event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
+        if show_events
+        else NO_EVENT_MARKS
+    )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
     _finish_layout(
@@ -663,6 +687,7 @@ def swimlane_figure(
         tiers=tiers,
         x_range=x_range,
         legend_title="Stance",
+        legend_px=legend_px,
     )
     return fig
 
@@ -772,7 +797,12 @@ def bucket_swimlane_figure(
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
     above = _dates_above_px(count)
-    marks = event_marks(events, x_range, above_px=above) if show_events else NO_EVENT_MARKS
+    legend_px = _side_legend_px(count, "Mean stance", labels.values())
+    marks = (
+        event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
+        if show_events
+        else NO_EVENT_MARKS
+    )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
     _finish_layout(
@@ -783,6 +813,7 @@ def bucket_swimlane_figure(
         tiers=tiers,
         x_range=x_range,
         legend_title="Mean stance",
+        legend_px=legend_px,
     )
     return fig
 
