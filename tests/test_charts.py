@@ -539,6 +539,21 @@ def test_heatmap_is_country_by_month_of_mean_stance():
     assert fig.layout.yaxis.autorange == "reversed"  # first lane on top
 
 
+def test_a_tall_heatmap_shows_dates_and_colour_scale_at_its_top():
+    names = [f"Country {n:02d}" for n in range(COMPACT_AFTER + 1)]
+    cells = [bucket(name, 1 + n % 3, "any", 1, 1.0, n + 1) for n, name in enumerate(names)]
+    short = stance_heatmap_figure(cells[:COMPACT_AFTER], LEVELS)
+    tall = stance_heatmap_figure(cells, LEVELS)
+    assert_valid(tall)
+    assert "xaxis2" not in short.layout.to_plotly_json()
+    assert short.data[0].colorbar.lenmode is None
+    heat = tall.data[0]
+    assert (heat.colorbar.lenmode, heat.colorbar.y, heat.colorbar.yanchor) == ("pixels", 1, "top")
+    top = tall.layout.xaxis2
+    assert (top.side, top.overlaying, top.matches, top.tickmode) == ("top", "x", "x", "auto")
+    assert tall.layout.margin.t == short.layout.margin.t + DATES_ABOVE_PX
+
+
 @pytest.mark.parametrize(
     ("month", "columns"),
     [

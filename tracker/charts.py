@@ -57,6 +57,7 @@ COMPACT_AFTER = 16
 # repeated above its top lane, in this many pixels.
 DATES_ABOVE_PX = 22
 LEGEND_PAD_PX = 60  # a legend entry's symbol and gaps, beside its text
+HEATMAP_SCALE_PX = 320  # the colour scale's length beside a tall heatmap
 DODGE = 0.36
 STACK_SHARE = 0.35  # lane units per statement on one day, beyond the first few
 EVENT_LABEL_CHARS = 28
@@ -1019,12 +1020,20 @@ def stance_heatmap_figure(
             ),
         )
     )
+    above_px = _dates_above_px(len(lane_names))
     fig.update_layout(
-        height=max(300, 110 + _lane_px(len(lane_names)) * len(lane_names)),
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        height=max(300, 110 + _lane_px(len(lane_names)) * len(lane_names) + above_px),
+        margin={"l": 10, "r": 10, "t": 30 + above_px, "b": 40},
         plot_bgcolor="white",
     )
     fig.update_xaxes(type="date", showgrid=False)
     fig.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
     _labels_never_hidden(fig)
+    if above_px:
+        # As for the swimlanes: dates and colour scale where a tall chart opens, at its top.
+        _show_dates_above(fig)
+        fig.update_traces(
+            colorbar={"lenmode": "pixels", "len": HEATMAP_SCALE_PX, "y": 1, "yanchor": "top"},
+            selector={"type": "heatmap"},
+        )
     return fig
