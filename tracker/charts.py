@@ -502,6 +502,22 @@ def _side_legend_px(lane_count: int, title: str, names: Iterable[str]) -> int:
     return LEGEND_PAD_PX + round(max(len(text) for text in (title, *names)) * CHAR_PX)
 
 
+def _marks_and_legend(
+    events: Sequence[TimelineEvent],
+    x_range: list[str] | None,
+    lane_count: int,
+    legend_title: str,
+    legend_names: Iterable[str],
+) -> tuple[EventMarks, int]:
+    """A swimlane chart's event marks, and the right margin its legend needs (0 below it)."""
+    legend_px = _side_legend_px(lane_count, legend_title, legend_names)
+    if not events:
+        return NO_EVENT_MARKS, legend_px
+    above = _dates_above_px(lane_count)
+    marks = event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
+    return marks, legend_px
+
+
 def _show_dates_above(fig: go.Figure) -> None:
     """The date axis again above the top lane: a second x axis matching the first, which
     Plotly draws only for a trace on it (an empty one, out of the legend and hover). Its ticks
@@ -671,12 +687,8 @@ def swimlane_figure(
     # from known keys here, and the tests check the result against Plotly's schema.
     days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
     x_range = _x_range(days, events if show_events else ())
-    above = _dates_above_px(len(lane_names))
-    legend_px = _side_legend_px(len(lane_names), "Stance", labels.values())
-    marks = (
-        event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
-        if show_events
-        else NO_EVENT_MARKS
+    marks, legend_px = _marks_and_legend(
+        events if show_events else (), x_range, len(lane_names), "Stance", labels.values()
     )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
@@ -797,12 +809,8 @@ def bucket_swimlane_figure(
             traces.append(trace)
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
-    above = _dates_above_px(count)
-    legend_px = _side_legend_px(count, "Mean stance", labels.values())
-    marks = (
-        event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
-        if show_events
-        else NO_EVENT_MARKS
+    marks, legend_px = _marks_and_legend(
+        events if show_events else (), x_range, count, "Mean stance", labels.values()
     )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
