@@ -592,6 +592,24 @@ def test_many_close_events_keep_their_labels_apart():
     assert_valid(fig)
 
 
+def test_event_labels_are_kept_apart_on_the_plot_width_given():
+    """With a statement's card open the chart is narrower: labels that sat side by side on a
+    laptop-wide plot would run into each other, so they take more rows."""
+    events = [
+        EventView(i, f"Event number {i}", None, date(2025, 1 + 3 * i, 1), None, "day", "other")
+        for i in range(4)
+    ]
+
+    def rows(fig: go.Figure) -> set[int]:
+        return {a.yshift for a in fig.layout.annotations}
+
+    wide = swimlane_figure(ROWS, LEVELS, events)
+    narrow = swimlane_figure(ROWS, LEVELS, events, frame_px=300)
+    assert rows(wide) == {4} and len(rows(narrow)) > 1
+    lines = TimelineData(1, None, None, [Lane(1, "IRN", "Iran", 1)], rows=[row(1, "Iran", 1)])
+    assert len(rows(stance_lines_figure(lines, LEVELS, events, frame_px=300))) > 1
+
+
 def test_labels_that_fit_start_on_the_lowest_row():
     events = [
         EventView(1, "Strikes", None, date(2025, 1, 1), None, "day", "military"),

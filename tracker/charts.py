@@ -57,12 +57,16 @@ COMPACT_AFTER = 16
 # repeated above its top lane, in this many pixels.
 DATES_ABOVE_PX = 22
 LEGEND_PAD_PX = 60  # a legend entry's symbol and gaps, beside its text
+NARROW_MARGIN_PX = 10
 HEATMAP_SCALE_PX = 320  # the colour scale's length beside a tall heatmap
 DODGE = 0.36
 STACK_SHARE = 0.35  # lane units per statement on one day, beyond the first few
 EVENT_LABEL_CHARS = 28
 LABEL_TIERS = 3
-PLOT_WIDTH_GUESS = 800  # pixels: the plot's width on a laptop, to keep event labels apart
+# Pixels: the chart's frame in the page's main column, on a laptop-wide window. The browser's
+# width is unknown on the server; this keeps event labels apart there.
+FRAME_WIDTH_GUESS = 940
+PLOT_WIDTH_GUESS = 800  # the plot inside such a frame, less the margins
 CHAR_PX = 6.5  # average width of a character of an 11px label
 TICK_CHAR_PX = 6.6  # the same for the 12px lane names
 BAND_OPACITY = 0.22
@@ -505,17 +509,24 @@ def _side_legend_px(lane_count: int, title: str, names: Iterable[str]) -> int:
 def _marks_and_legend(
     events: Sequence[TimelineEvent],
     x_range: list[str] | None,
-    lane_count: int,
+    lane_names: list[str],
     legend_title: str,
     legend_names: Iterable[str],
+    frame_px: int,
 ) -> tuple[EventMarks, int]:
     """A swimlane chart's event marks, and the right margin its legend needs (0 below it)."""
-    legend_px = _side_legend_px(lane_count, legend_title, legend_names)
+    legend_px = _side_legend_px(len(lane_names), legend_title, legend_names)
     if not events:
         return NO_EVENT_MARKS, legend_px
-    above = _dates_above_px(lane_count)
-    marks = event_marks(events, x_range, above_px=above, plot_px=PLOT_WIDTH_GUESS - legend_px)
-    return marks, legend_px
+    plot_px = frame_px - _lane_names_px(lane_names) - (legend_px or NARROW_MARGIN_PX)
+    above = _dates_above_px(len(lane_names))
+    return event_marks(events, x_range, above_px=above, plot_px=plot_px), legend_px
+
+
+def _lane_names_px(lane_names: Sequence[str]) -> int:
+    """The left margin: as wide as the longest lane name. Fixed, as Plotly's automargin would
+    draw the chart twice (once to measure the labels), which costs more than the points."""
+    return round(20 + max((len(name) for name in lane_names), default=4) * TICK_CHAR_PX)
 
 
 def _show_dates_above(fig: go.Figure) -> None:
@@ -571,11 +582,8 @@ def _finish_layout(
     lane_count = len(lane_names)
     lane_px = _lane_px(lane_count)
     above_px = _dates_above_px(lane_count)
-    # A fixed left margin as wide as the longest lane name: Plotly's automargin would draw the
-    # chart twice (once to measure the labels), which costs more than the points themselves.
-    label_px = max((len(name) for name in lane_names), default=4) * TICK_CHAR_PX
     legend: dict[str, Any] = {"title": {"text": legend_title}, "traceorder": "normal"}
-    right_px = legend_px or 10
+    right_px = legend_px or NARROW_MARGIN_PX
     if legend_px:
         legend |= {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.01}
     else:
@@ -583,7 +591,7 @@ def _finish_layout(
     fig.update_layout(
         height=max(300, round(140 + lane_px * height_units) + 16 * tiers + above_px),
         margin={
-            "l": round(20 + label_px),
+            "l": _lane_names_px(lane_names),
             "r": right_px,
             "t": 30 + 16 * tiers + above_px,
             "b": 70,
@@ -620,6 +628,7 @@ def swimlane_figure(
     *,
     show_events: bool = True,
     lanes: Sequence[Lane] | Sequence[str] | None = None,
+    frame_px: int = FRAME_WIDTH_GUESS,
 ) -> go.Figure:
     """One lane per actor, one marker per statement coloured by stance.
 
@@ -688,7 +697,7 @@ def swimlane_figure(
     days = [day for row in rows for day in period_of(row.said_on, row.date_precision)]
     x_range = _x_range(days, events if show_events else ())
     marks, legend_px = _marks_and_legend(
-        events if show_events else (), x_range, len(lane_names), "Stance", labels.values()
+        events if show_events else (), x_range, lane_names, "Stance", labels.values(), frame_px
     )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
@@ -742,6 +751,7 @@ def bucket_swimlane_figure(
     show_events: bool = True,
     lanes: Sequence[Lane] | Sequence[str] | None = None,
     period: Period = "month",
+    frame_px: int = FRAME_WIDTH_GUESS,
 ) -> go.Figure:
     """Swimlanes for many statements: one marker per actor, period and status.
 
@@ -810,7 +820,7 @@ def bucket_swimlane_figure(
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
     marks, legend_px = _marks_and_legend(
-        events if show_events else (), x_range, count, "Mean stance", labels.values()
+        events if show_events else (), x_range, lane_names, "Mean stance", labels.values(), frame_px
     )
     fig = go.Figure(data=traces, layout=marks.layout(), _validate=False)
     tiers = marks.tiers
@@ -833,8 +843,11 @@ def timeline_figure(
     events: Sequence[TimelineEvent] = (),
     *,
     show_events: bool = True,
+    frame_px: int = FRAME_WIDTH_GUESS,
 ) -> go.Figure:
-    """The swimlanes for ``data``: per statement, or per group when ``data`` is grouped."""
+    """The swimlanes for ``data``: per statement, or per group when ``data`` is grouped.
+    ``frame_px`` is the chart's width as far as the page can tell, to keep event labels
+    apart."""
     if data.grouped:
         return bucket_swimlane_figure(
             data.buckets,
@@ -843,8 +856,11 @@ def timeline_figure(
             show_events=show_events,
             lanes=data.lanes,
             period=data.period or "month",
+            frame_px=frame_px,
         )
-    return swimlane_figure(data.rows, levels, events, show_events=show_events, lanes=data.lanes)
+    return swimlane_figure(
+        data.rows, levels, events, show_events=show_events, lanes=data.lanes, frame_px=frame_px
+    )
 
 
 # --- stance lines --------------------------------------------------------------------------
@@ -895,6 +911,7 @@ def stance_lines_figure(
     *,
     show_events: bool = True,
     max_lines: int = MAX_LINES,
+    frame_px: int = FRAME_WIDTH_GUESS,
 ) -> go.Figure:
     """One step line per actor on a shared stance axis, the first ``max_lines`` lanes only.
 
@@ -908,7 +925,11 @@ def stance_lines_figure(
     palette = qualitative.D3 + qualitative.Safe
     days = [p[0] for name in names for p in series[name]]
     x_range = _x_range(days, events if show_events else ())
-    marks = event_marks(events, x_range) if show_events else NO_EVENT_MARKS
+    # The plot is what the stance labels at the left and the legend of countries at the right
+    # leave of the frame.
+    legend_px = LEGEND_PAD_PX + round(max(map(len, ["Country", *names])) * CHAR_PX)
+    plot_px = frame_px - _lane_names_px([level.label for level in levels]) - legend_px
+    marks = event_marks(events, x_range, plot_px=plot_px) if show_events else NO_EVENT_MARKS
     tiers = marks.tiers
     fig = go.Figure(layout=marks.layout(), _validate=False)
     for i, name in enumerate(names):

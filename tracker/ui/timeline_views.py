@@ -13,7 +13,12 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tracker.charts import stance_heatmap_figure, stance_lines_figure, timeline_figure
+from tracker.charts import (
+    FRAME_WIDTH_GUESS,
+    stance_heatmap_figure,
+    stance_lines_figure,
+    timeline_figure,
+)
 from tracker.events import list_events
 from tracker.positions import position_shifts
 from tracker.statements import StatementView
@@ -36,6 +41,8 @@ from tracker.ui.text import date_text, md_escape, md_quote
 from tracker.ui.timeline_filters import TimelineChoice, encode_params, select_statement
 
 TABLE_LIMIT = 1_000
+# The main column's share the view keeps when a statement's card opens beside it.
+CARD_OPEN_SHARE = 0.6
 SHIFTS_SHOWN = 30
 GROUP_LIMIT = 200
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
@@ -60,6 +67,12 @@ def _events(session: Session, choice: TimelineChoice) -> list[Any]:
     return list_events(session, topic_id=f.topic_id, start=f.start, end=f.end)
 
 
+def _frame_px(share: float) -> int:
+    """The chart's width as far as the server can tell (the browser's is unknown), for keeping
+    the event labels apart: a laptop's main column, less the card's when it is open."""
+    return round(FRAME_WIDTH_GUESS * share)
+
+
 def _count_caption(data: TimelineData) -> str:
     lanes = len(data.lanes)
     who = f"{lanes} {'country' if lanes == 1 else 'countries'}"
@@ -81,26 +94,34 @@ def _count_caption(data: TimelineData) -> str:
     )
 
 
-def swimlanes_view(session: Session, choice: TimelineChoice) -> Drawn:
+def swimlanes_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     data = load_timeline(session, choice.filter, order=choice.params.order)
     if not data.total:
         st.info("No statements on this topic for this selection.")
         return Drawn(data=data)
     st.caption(_count_caption(data))
     figure = timeline_figure(
-        data, choice.topic.levels, _events(session, choice), show_events=choice.params.events
+        data,
+        choice.topic.levels,
+        _events(session, choice),
+        show_events=choice.params.events,
+        frame_px=_frame_px(share),
     )
     _chart(figure, "timeline_chart")
     return Drawn(figure=figure, data=data)
 
 
-def lines_view(session: Session, choice: TimelineChoice) -> Drawn:
+def lines_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     data = load_timeline(session, choice.filter, order=choice.params.order)
     if not data.total:
         st.info("No statements on this topic for this selection.")
         return Drawn(data=data)
     figure = stance_lines_figure(
-        data, choice.topic.levels, _events(session, choice), show_events=choice.params.events
+        data,
+        choice.topic.levels,
+        _events(session, choice),
+        show_events=choice.params.events,
+        frame_px=_frame_px(share),
     )
     shown = len(figure.data)
     note = (
@@ -118,7 +139,7 @@ def lines_view(session: Session, choice: TimelineChoice) -> Drawn:
     return Drawn(figure=figure, data=data)
 
 
-def heatmap_view(session: Session, choice: TimelineChoice) -> Drawn:
+def heatmap_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     monthly = monthly_stances(session, choice.filter, order=choice.params.order)
     if not monthly.cells:
         st.info("No verified or pending statements on this topic for this selection.")
@@ -147,7 +168,7 @@ def _table_columns(rows: list[TimelineRow]) -> dict[str, list[Any]]:
     }
 
 
-def table_view(session: Session, choice: TimelineChoice) -> Drawn:
+def table_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     total = timeline_stats(session, choice.filter).total
     if not total:
         st.info("No statements on this topic for this selection.")
@@ -191,7 +212,7 @@ def _said(view: StatementView) -> str:
     return f"{date_text(view.said_on, view.date_precision)} · {speaker}"
 
 
-def shifts_view(session: Session, choice: TimelineChoice) -> Drawn:
+def shifts_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     found = position_shifts(session, choice.filter, limit=SHIFTS_SHOWN)
     if not found.total:
         st.info(
@@ -229,7 +250,8 @@ def shifts_view(session: Session, choice: TimelineChoice) -> Drawn:
     return Drawn()
 
 
-VIEW_FUNCTIONS: dict[str, Callable[[Session, TimelineChoice], Drawn]] = {
+# Each view draws itself on the chosen filters, in ``share`` of the main column's width.
+VIEW_FUNCTIONS: dict[str, Callable[[Session, TimelineChoice, float], Drawn]] = {
     "swimlanes": swimlanes_view,
     "lines": lines_view,
     "heatmap": heatmap_view,

@@ -17,7 +17,13 @@ from tracker.ui.timeline_filters import (
     timeline_sidebar,
     view_selector,
 )
-from tracker.ui.timeline_views import VIEW_FUNCTIONS, card_column, downloads, view_link
+from tracker.ui.timeline_views import (
+    CARD_OPEN_SHARE,
+    VIEW_FUNCTIONS,
+    card_column,
+    downloads,
+    view_link,
+)
 
 with session_scope() as session:
     wanted_id = selected_statement_id()
@@ -37,12 +43,13 @@ with session_scope() as session:
         st.warning("Choose at least one status in the sidebar.")
 
     # The chart has the whole width until a statement is chosen; its card then opens beside it.
+    view = VIEW_FUNCTIONS[choice.params.view]
     if wanted_id is None:
-        drawn = VIEW_FUNCTIONS[choice.params.view](session, choice)
+        drawn = view(session, choice, 1.0)
     else:
-        main, side = st.columns([0.6, 0.4], gap="medium")
+        main, side = st.columns([CARD_OPEN_SHARE, 1 - CARD_OPEN_SHARE], gap="medium")
         with main:
-            drawn = VIEW_FUNCTIONS[choice.params.view](session, choice)
+            drawn = view(session, choice, CARD_OPEN_SHARE)
         with side:
             card_column(session, choice, selected, wanted_id, drawn)
 
