@@ -66,7 +66,6 @@ LABEL_TIERS = 3
 # Pixels: the chart's frame in the page's main column, on a laptop-wide window. The browser's
 # width is unknown on the server; this keeps event labels apart there.
 FRAME_WIDTH_GUESS = 940
-PLOT_WIDTH_GUESS = 800  # the plot inside such a frame, less the margins
 CHAR_PX = 6.5  # average width of a character of an 11px label
 TICK_CHAR_PX = 6.6  # the same for the 12px lane names
 BAND_OPACITY = 0.22
@@ -293,14 +292,15 @@ def event_marks(
     x_range: list[str] | None = None,
     *,
     above_px: int = 0,
-    plot_px: int = PLOT_WIDTH_GUESS,
+    plot_px: int,
 ) -> EventMarks:
     """Lines for events, shaded bands for eras, and their labels.
 
     Labels go on up to :data:`LABEL_TIERS` rows above the plot (``above_px`` higher, when the
     dates are shown above it too), each on the first row where it would not run into the
     previous label; one that fits nowhere shrinks to a diamond on the event's line, in a row
-    of diamonds below the labels, and its hover still names the event.
+    of diamonds below the labels, and its hover still names the event. ``plot_px`` is the
+    plot's likely width in the browser, which the server cannot know.
     """
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
