@@ -23,7 +23,8 @@ breakdown. ``--variants`` (default ``app,empty``) runs one server per variant an
 loads take turns: ``app``, the app as it ships; ``empty``, the lightest Streamlit page with the
 app's settings (bench/empty_page.py: what Streamlit alone costs here, "drawn" being its script
 idle); ``stock``, the server as Streamlit sets it up (Nagle's algorithm on, a full garbage
-collection after each run; ``nagle`` and ``gc`` for one of them); ``streamlit``, the chart
+collection after each run, its file watcher on; ``nagle``, ``gc`` and ``watch`` for one of
+them); ``streamlit``, the chart
 drawn by ``st.plotly_chart``. See ``VARIANTS``.
 A benchmark, not a test: it prints figures and asserts nothing.
 """
@@ -292,8 +293,11 @@ VARIANTS: dict[str, dict[str, str]] = {
     # Streamlit's full garbage collection after every script run (.streamlit/config.toml).
     "gc": {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"},
 }
-# Both of the above: the server as Streamlit configures it by default.
-VARIANTS["stock"] = {**VARIANTS["nagle"], **VARIANTS["gc"]}
+# Streamlit's file watcher ("auto"), which reruns nothing here (runOnSave is off) but handles
+# every file the server opens (.streamlit/config.toml).
+VARIANTS["watch"] = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "auto"}
+# All of the above: the server as Streamlit configures it by default.
+VARIANTS["stock"] = {**VARIANTS["nagle"], **VARIANTS["gc"], **VARIANTS["watch"]}
 # Streamlit alone: the lightest page (bench/empty_page.py) with the app's settings; its
 # "chart drawn" is the script idle, the least any Streamlit page costs on this machine.
 VARIANTS["empty"] = {}

@@ -89,8 +89,6 @@ def serve_app(
         "127.0.0.1",
         "--server.headless",
         "true",
-        "--server.fileWatcherType",
-        "none",
     ]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
