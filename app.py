@@ -17,7 +17,9 @@ from tracker.ui.server_sockets import disable_nagle_once
 PAGES_DIR = Path(__file__).resolve().parent / "tracker" / "ui" / "pages"
 
 disable_nagle_once()  # Streamlit leaves Nagle on: 40 ms per kept-alive request
-st.set_page_config(page_title="Tracker", layout="wide")
+# The app's own icon: without one, Streamlit makes the current page's Material icon the
+# favicon and has every browser fetch it from fonts.gstatic.com. An emoji is drawn inline.
+st.set_page_config(page_title="Tracker", page_icon="📈", layout="wide")
 
 page = st.navigation(
     [

@@ -84,3 +84,34 @@ def test_clicking_a_point_opens_its_statement(app_url: str, browser: Browser) ->
         page.get_by_text(f"Statement #{point['id']} on").first.wait_for(timeout=30_000)
     finally:
         page.close()
+
+
+def test_pages_ask_nothing_of_other_hosts(app_url: str, browser: Browser) -> None:
+    """Analysts' browsers talk to the tracker's server only: no fonts, icons or scripts from a
+    CDN (Streamlit takes a page's Material icon as the favicon from fonts.gstatic.com unless
+    the app sets its own), so nothing leaks which pages are read, and nothing breaks offline."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    origin = app_url.rstrip("/")
+    try:
+        page.goto(origin + "/")
+        page.wait_for_selector(APP_IDLE, timeout=60_000)
+        chart_frame(page)  # the chart's frame and its plotly.js are asked for too
+        for path in ("/news", "/search", "/statement?id=1", "/add_statement", "/feeds"):
+            page.goto(origin + path)
+            page.wait_for_selector(APP_IDLE, timeout=60_000)
+            page.wait_for_timeout(500)  # the favicon is set after the script's first messages
+        assert any("plotly-basic" in url for url in requested)
+        elsewhere = sorted(
+            {u for u in requested if not u.startswith((origin + "/", "data:", "blob:", "about:"))}
+        )
+        assert elsewhere == []
+        icons = page.evaluate(
+            "[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href.slice(0, 40))"
+        )
+        assert icons and all(
+            not icon.startswith("http") or icon.startswith(origin) for icon in icons
+        )
+    finally:
+        page.close()
