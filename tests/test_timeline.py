@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -381,6 +382,45 @@ def test_monthly_stances_leave_out_rejected(session, many):
     assert sum(c.count for c in monthly.cells) == 90
     assert all(c.period == "month" for c in monthly.cells)
     assert [lane.name for lane in monthly.lanes] == ["Oman", "Qatar", "Turkey"]
+
+
+def test_monthly_stances_leave_out_dates_known_only_to_the_year(session, many):
+    """A statement dated "2024" is no more January's than any other month's: it stays out of
+    the monthly averages and is counted apart; one dated "March 2024" counts in March."""
+    f = TimelineFilter(topic_id=many["topic"])
+    before = monthly_stances(session, f)
+    assert before.year_only == 0
+    qatar = many["actors"]["QAT"]
+    session.add_all(
+        [
+            Statement(topic_id=many["topic"], actor_id=qatar, said_on=date(2024, 1, 1),
+                      date_precision="year", stance=2, summary="Some time in 2024"),
+            Statement(topic_id=many["topic"], actor_id=qatar, said_on=date(2024, 1, 1),
+                      date_precision="year", stance=-2, summary="Also 2024", status="pending"),
+            Statement(topic_id=many["topic"], actor_id=qatar, said_on=date(2024, 1, 1),
+                      date_precision="year", stance=2, summary="Rejected", status="rejected"),
+            Statement(topic_id=many["topic"], actor_id=qatar, said_on=date(2024, 3, 1),
+                      date_precision="month", stance=2, summary="In March 2024"),
+        ]
+    )  # fmt: skip
+    session.commit()
+    after = monthly_stances(session, f)
+    assert after.year_only == 2  # verified and pending; the rejected one is not held
+    cell = {(c.actor_code, c.start): c for c in after.cells}
+    old = {(c.actor_code, c.start): c for c in before.cells}
+    assert set(cell) == set(old)
+    changed = {
+        k
+        for k in cell
+        if (cell[k].count, cell[k].mean_stance) != (old[k].count, old[k].mean_stance)
+    }
+    assert changed == {("QAT", date(2024, 3, 1))}
+    assert cell[("QAT", date(2024, 3, 1))].count == old[("QAT", date(2024, 3, 1))].count + 1
+    # The other views still draw them: only the heatmap asks for a known month.
+    assert timeline_stats(session, f).total == len(rows_for(session, f)) == 93
+    # Narrowed to other countries, nothing of Qatar's is counted.
+    oman = replace(f, actor_ids=frozenset({many["actors"]["OMN"]}))
+    assert monthly_stances(session, oman).year_only == 0
 
 
 def test_blocs_and_choices(session, many):

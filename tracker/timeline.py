@@ -29,6 +29,7 @@ from tracker.feeds.sanitize import html_to_text
 from tracker.models import (
     Actor,
     BlocMembership,
+    DatePrecision,
     NewsItem,
     Source,
     Speaker,
@@ -84,7 +85,8 @@ class TimelineRow:
 class TimelineFilter:
     """Which statements a timeline shows. ``actor_ids`` None means all, empty means none;
     empty ``channels`` or ``speaker_ids`` mean all; ``words`` must all appear (in any case) in
-    the quote, its translation or the summary."""
+    the quote, its translation or the summary; empty ``precisions`` mean dates of any
+    precision."""
 
     topic_id: int
     actor_ids: frozenset[int] | None = None
@@ -94,6 +96,7 @@ class TimelineFilter:
     channels: tuple[str, ...] = ()
     speaker_ids: tuple[int, ...] = ()
     words: str = ""
+    precisions: tuple[str, ...] = ()
 
     def held(self) -> TimelineFilter:
         """The same filter keeping only statuses that count as a held position."""
@@ -336,6 +339,8 @@ def filter_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Statement.channel).in_(list(f.channels)))
     if f.speaker_ids:
         conditions.append(col(Statement.speaker_id).in_(list(f.speaker_ids)))
+    if f.precisions:
+        conditions.append(col(Statement.date_precision).in_(list(f.precisions)))
     for term in word_terms(f.words):
         pattern = _like_pattern(term)
         conditions.append(
@@ -732,18 +737,28 @@ def latest_in_buckets(
 
 @dataclass(frozen=True)
 class MonthlyStances:
-    """Average stance per actor and month (statuses merged), with the lanes in order."""
+    """Average stance per actor and month (statuses merged), with the lanes in order;
+    ``year_only`` held statements matched but are dated only to their year, so in no month."""
 
     cells: list[Bucket]
     lanes: list[Lane]
+    year_only: int = 0
+
+
+# Dates that name their month; a statement known only to its year would otherwise be averaged
+# into January, as if said then.
+MONTH_KNOWN: tuple[str, ...] = (DatePrecision.DAY.value, DatePrecision.MONTH.value)
 
 
 def monthly_stances(session: Session, f: TimelineFilter, *, order: str = "name") -> MonthlyStances:
-    """What the country × month heatmap draws: held statements only, averaged per month."""
-    held = f.held()
+    """What the country × month heatmap draws: held statements whose month is known, averaged
+    per month."""
+    held = replace(f.held(), precisions=MONTH_KNOWN)
     cells = timeline_buckets(session, held, "month", by_status=False)
     latest = latest_stances(session, held) if order == "latest" else None  # cells merge statuses
-    return MonthlyStances(cells, order_lanes(lanes_from_buckets(cells, latest), order))
+    year_only = timeline_stats(session, replace(held, precisions=(DatePrecision.YEAR.value,)))
+    lanes = order_lanes(lanes_from_buckets(cells, latest), order)
+    return MonthlyStances(cells, lanes, year_only.total)
 
 
 def statement_counts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -235,6 +236,37 @@ def test_every_view_draws(db, view):
         assert "Pakistan" in set(at.dataframe[0].value["Country"])
     else:
         assert "moved from" in shown and "Before:" in shown
+
+
+def test_heatmap_says_what_it_leaves_out(db):
+    """A statement known only to its year is in no month's cell; the heatmap says so, and the
+    swimlanes still draw it."""
+    engine = make_engine(os.environ["TRACKER_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            topic = get_topic_by_slug(session, "pakistan-iran-alignment")
+            oman = actor_by_code(session, "OMN")
+            assert topic is not None and oman is not None
+            statement = create_statement(
+                session,
+                StatementCreate(
+                    topic_id=topic.id, actor_id=oman.id, said_on=date(2024, 1, 1),
+                    date_precision="year", summary="Some time in 2024", stance=1,
+                    sources=[SourceCreate(url="https://example.org/oman-2024")],
+                ),
+                today=date(2025, 7, 1),
+            )  # fmt: skip
+            session.commit()
+            year_only_id = statement.id
+    finally:
+        engine.dispose()
+    at = open_timeline(topic="pakistan-iran-alignment", view="heatmap", status="verified,pending")
+    assert "1 statement is dated only to a year, so in no month" in texts(at)
+    assert '"2024-01' not in chart_spec(at)  # no January column made for it
+    lanes = json.loads(chart_spec(open_timeline(topic="pakistan-iran-alignment")))
+    drawn = {row[0] for t in lanes["data"] if isinstance(t.get("customdata"), list)
+             for row in t["customdata"]}  # fmt: skip
+    assert year_only_id in drawn
 
 
 def test_topic_change_clears_statement_and_speakers(db):

@@ -141,12 +141,21 @@ def lines_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
 
 def heatmap_view(session: Session, choice: TimelineChoice, share: float) -> Drawn:
     monthly = monthly_stances(session, choice.filter, order=choice.params.order)
+    year_only = (
+        f" {monthly.year_only:,} {'statement is' if monthly.year_only == 1 else 'statements are'}"
+        " dated only to a year, so in no month: the swimlanes show them across their year."
+        if monthly.year_only
+        else ""
+    )
     if not monthly.cells:
-        st.info("No verified or pending statements on this topic for this selection.")
+        st.info(
+            "No verified or pending statements dated to a month on this topic for this "
+            f"selection.{year_only}"
+        )
         return Drawn()
     st.caption(
         "Average stance per country and month (verified and pending statements); blank "
-        "months had none. Reds oppose the proposition, blues support it."
+        f"months had none. Reds oppose the proposition, blues support it.{year_only}"
     )
     figure = stance_heatmap_figure(monthly.cells, choice.topic.levels, lanes=monthly.lanes)
     chart_frame(figure, key="timeline_heatmap", config=CHART_CONFIG)
