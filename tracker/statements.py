@@ -148,6 +148,7 @@ class StatementView:
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
     pending_edit_id: int | None = None
+    target_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -418,6 +419,7 @@ def list_statements(
             col(Actor.name),
             col(Speaker.name),
             col(target.code),
+            col(target.name),
             col(StanceLevel.label),
             col(contributor.username),
             col(reviewer.username),
@@ -465,7 +467,18 @@ def list_statements(
                 pending_edits[sid] = eid
 
     views = []
-    for st, topic_title, code, name, speaker, target_code, label, contrib, review in rows:
+    for (
+        st,
+        topic_title,
+        code,
+        name,
+        speaker,
+        target_code,
+        target_name,
+        label,
+        contrib,
+        review,
+    ) in rows:
         assert st.id is not None
         views.append(
             StatementView(
@@ -502,6 +515,7 @@ def list_statements(
                 updated_at=st.updated_at,
                 deleted_at=st.deleted_at,
                 pending_edit_id=pending_edits.get(st.id),
+                target_name=target_name,
             )
         )
     return views

@@ -107,6 +107,13 @@ def test_timeline_opens_the_statement_in_the_url(demo_url):
     assert topic_slug and at.sidebar.selectbox(key="timeline_topic").value == topic_slug
 
 
+def test_the_card_names_the_country_a_statement_addresses(demo_url):
+    addressed = next(s for s in demo_statements(demo_url) if s.target_code == "IRN")
+    assert addressed.target_name == "Iran"
+    shown = texts(open_page(statement=str(addressed.id)))
+    assert r"**Addressed to:** Iran \(IRN\)" in shown  # escaped: names are text, not Markdown
+
+
 def test_timeline_filters_by_country(demo_url):
     at = open_page(actors="PAK", view="table")
     table = at.dataframe[0].value

@@ -35,6 +35,7 @@ def test_create_and_read_back_a_statement(session: Session):
             summary=None,
             stance=-2,
             channel="interview",
+            target_actor_id=actor_id(session, "IRN"),
             sources=[SourceCreate(url="https://example.org/a", publisher="Example")],
         ),
         today=TODAY,
@@ -44,6 +45,7 @@ def test_create_and_read_back_a_statement(session: Session):
     again = get_statement(session, view.id)
     assert again is not None
     assert again.actor_code == "ISR"
+    assert (again.target_code, again.target_name) == ("IRN", "Iran")
     assert again.speaker_name == "Benjamin Netanyahu"
     assert again.language == "en"
     assert again.status == "pending"

@@ -119,7 +119,10 @@ def statement_card(
                 f"(known to the {md_escape(statement.date_precision)})",
             ]
             if statement.target_code:
-                lines.append(f"**Addressed to:** {md_escape(statement.target_code)}")
+                target = statement.target_code
+                if statement.target_name:
+                    target = f"{statement.target_name} ({target})"
+                lines.append(f"**Addressed to:** {md_escape(target)}")
             st.markdown("  \n".join(lines))
         with how:
             review = f"**Status:** {md_escape(statement.status)}"
