@@ -143,7 +143,7 @@ def heatmap_view(session: Session, choice: TimelineChoice, share: float) -> Draw
     monthly = monthly_stances(session, choice.filter, order=choice.params.order)
     year_only = (
         f" {monthly.year_only:,} {'statement is' if monthly.year_only == 1 else 'statements are'}"
-        " dated only to a year, so in no month: the swimlanes show them across their year."
+        " dated only to a year, so in no month (the swimlanes and the table show them)."
         if monthly.year_only
         else ""
     )
