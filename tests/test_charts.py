@@ -531,7 +531,10 @@ def test_heatmap_is_country_by_month_of_mean_stance():
     fig = stance_heatmap_figure(cells, LEVELS, lanes=["Iran", "<i>Oman</i>"])
     assert_valid(fig)
     (heat,) = fig.data
-    assert list(heat.x) == ["2025-01-01", "2025-02-01", "2025-03-01"]
+    # The columns' edges: each cell spans its month on the date axis.
+    assert list(heat.x) == ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]
+    assert [list(r) for r in heat.text] == [["Jan 2025", "Feb 2025", "Mar 2025"]] * 2
+    assert "%{text}" in heat.hovertemplate
     assert list(heat.y) == ["Iran", "&lt;i&gt;Oman&lt;/i&gt;"]
     assert [list(r) for r in heat.z] == [[1.5, None, -2.0], [None, 0.25, None]]
     assert [list(r) for r in heat.customdata] == [[12, 0, 1], [0, 4, 0]]
@@ -555,20 +558,20 @@ def test_a_tall_heatmap_shows_dates_and_colour_scale_at_its_top():
 
 
 @pytest.mark.parametrize(
-    ("month", "columns"),
+    ("month", "edges"),
     [
-        (1, ["2024-12-01", "2025-01-01", "2025-02-01"]),
-        (6, ["2025-05-01", "2025-06-01", "2025-07-01"]),
-        (11, ["2025-10-01", "2025-11-01", "2025-12-01"]),
+        (1, ["2025-01-01", "2025-02-01"]),
+        (6, ["2025-06-01", "2025-07-01"]),
+        (11, ["2025-11-01", "2025-12-01"]),
     ],
 )
-def test_a_single_month_heatmap_gets_blank_neighbours_to_have_a_width(month, columns):
-    # One column alone is drawn one millisecond wide, on an axis of milliseconds.
+def test_a_single_month_heatmap_spans_its_month(month, edges):
+    # Given by its centre alone, one column would be drawn one millisecond wide.
     fig = stance_heatmap_figure([bucket("Iran", month, "any", 3, 1.0, 1)], LEVELS)
     assert_valid(fig)
     (heat,) = fig.data
-    assert list(heat.x) == columns
-    assert [list(r) for r in heat.z] == [[None, 1.0, None]]
+    assert list(heat.x) == edges
+    assert [list(r) for r in heat.z] == [[1.0]]
 
 
 def test_many_close_events_keep_their_labels_apart():

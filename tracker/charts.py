@@ -1006,12 +1006,12 @@ def stance_heatmap_figure(
         entry[0] += c.mean_stance * c.count
         entry[1] += c.count
     months = _month_starts(min(m for _, m in sums), max(m for _, m in sums)) if sums else []
-    if len(months) == 1:
-        # Plotly sizes a heatmap's cells from the spacing of its columns; a lone column would be
-        # one millisecond wide. Blank neighbouring months give it a month's width.
-        only = months[0]
-        before = date(only.year - (only.month == 1), (only.month - 2) % 12 + 1, 1)
-        months = [before, only, _month_starts(only, only + timedelta(days=31))[-1]]
+    # The columns' edges rather than their centres: each cell then spans its month on the date
+    # axis (centred on the 1st, a cell reached back half a month), and a lone month still has
+    # a width.
+    edges = (
+        months + _month_starts(months[-1], months[-1] + timedelta(days=31))[-1:] if months else []
+    )
     column = {m: i for i, m in enumerate(months)}
     z: list[list[float | None]] = [[None] * len(months) for _ in lane_names]
     counts: list[list[int]] = [[0] * len(months) for _ in lane_names]
@@ -1025,9 +1025,11 @@ def stance_heatmap_figure(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[m.isoformat() for m in months],
+            x=[m.isoformat() for m in edges],
             y=[plotly_text(name) for name in lane_names],
             customdata=counts,
+            # The hover names the month: %{x} of a cell between edges is not its month's start.
+            text=[[f"{m:%b %Y}" for m in months]] * len(lane_names),
             colorscale="RdBu",
             zmin=-reach,
             zmax=reach,
@@ -1044,7 +1046,7 @@ def stance_heatmap_figure(
                 or None,
             },
             hovertemplate=(
-                "<b>%{y}</b> · %{x|%b %Y}<br>mean %{z:+.2f} over %{customdata} statements"
+                "<b>%{y}</b> · %{text}<br>mean %{z:+.2f} over %{customdata} statements"
                 "<extra></extra>"
             ),
         )
