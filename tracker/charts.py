@@ -1028,8 +1028,6 @@ def stance_heatmap_figure(
             x=[m.isoformat() for m in edges],
             y=[plotly_text(name) for name in lane_names],
             customdata=counts,
-            # The hover names the month: %{x} of a cell between edges is not its month's start.
-            text=[[f"{m:%b %Y}" for m in months]] * len(lane_names),
             colorscale="RdBu",
             zmin=-reach,
             zmax=reach,
@@ -1046,7 +1044,7 @@ def stance_heatmap_figure(
                 or None,
             },
             hovertemplate=(
-                "<b>%{y}</b> · %{text}<br>mean %{z:+.2f} over %{customdata} statements"
+                "<b>%{y}</b> · %{x|%b %Y}<br>mean %{z:+.2f} over %{customdata} statements"
                 "<extra></extra>"
             ),
         )
