@@ -15,6 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from tracker.config import load_settings
+from tracker.write_turns import WriteTurns
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Statements that only read, or leave the write lock alone; any other statement may write.
@@ -39,30 +40,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 class _WriteGate:
-    """One writing transaction at a time per engine (so per process) on SQLite.
+    """One writing transaction at a time on a SQLite file, the writers taking turns in order.
 
     SQLite has one write lock per file, and a writer that finds it taken polls for it with
     sleeps of up to 100 ms, first come not first served: with a dozen writers (the app's
-    users, each in a thread) one of them can lose every turn until the busy timeout ends and
-    the user sees "database is locked" (tests/reliability/test_rel_concurrency.py did, under
-    load). Queueing the writers of a process on a lock here leaves one of them per process
-    polling SQLite, and hands the lock on as soon as the holder commits.
+    users, each in a thread; pollers in other processes) one of them can lose every turn until
+    the busy timeout ends and the user sees "database is locked"
+    (tests/reliability/test_rel_concurrency.py did, under load). Writers of every thread and
+    process on the file queue in ``tracker.write_turns`` instead, which hands the lock on as
+    soon as its holder commits and leaves SQLite's busy handler to writers that are not ours.
+    A database private to the process (in memory) queues its writers on a lock here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, turns: WriteTurns | None) -> None:
         self._lock = threading.Lock()
+        self._turns = turns
 
     def before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         info = conn.connection.info
-        if info.get("write_gate") or statement.lstrip()[:9].upper().startswith(_NOT_WRITING):
+        if "write_hold" in info or statement.lstrip()[:9].upper().startswith(_NOT_WRITING):
             return
         if statement.lstrip().upper() == "BEGIN":
             return  # a deferred BEGIN takes no lock
+        info["write_hold"] = self._take()
+
+    def _take(self) -> int | bool:
+        """A turn's descriptor, True for this process's lock, False for SQLite's lock only."""
         # Bounded: if the holder is stuck, fall back on SQLite's own busy timeout.
-        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            info["write_gate"] = True
-        else:
-            log.warning("waited %s ms for this process's write turn", SQLITE_BUSY_TIMEOUT_MS)
+        wait = SQLITE_BUSY_TIMEOUT_MS / 1000
+        if self._turns is not None:
+            try:
+                turn = self._turns.take(timeout=wait)
+            except OSError as exc:
+                log.warning("cannot take turns with other processes (%s); this one's only", exc)
+                self._turns = None
+            else:
+                if turn is None:
+                    log.warning("waited %s ms for a turn to write", SQLITE_BUSY_TIMEOUT_MS)
+                    return False
+                return turn
+        if self._lock.acquire(timeout=wait):
+            return True
+        log.warning("waited %s ms for this process's write turn", SQLITE_BUSY_TIMEOUT_MS)
+        return False
 
     def after(self, conn: Any, *_args: Any) -> None:
         # A statement outside a transaction (autocommit, DDL, COMMIT) is done with the lock.
@@ -84,8 +104,11 @@ class _WriteGate:
         self.release(record.info)
 
     def release(self, info: dict[Any, Any]) -> None:
-        if info.pop("write_gate", False):
+        hold = info.pop("write_hold", False)
+        if hold is True:
             self._lock.release()
+        elif hold is not False:
+            WriteTurns.give_back(hold)
 
     def attach(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self.before)
@@ -115,10 +138,17 @@ def make_engine(url: URL | str | None = None, **kwargs: Any) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        _WriteGate().attach(engine)
+        _WriteGate(_write_turns(url)).attach(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _write_turns(url: URL) -> WriteTurns | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None  # private to the process (or a URI we do not parse): the gate is enough
+    return WriteTurns(Path(database))
 
 
 def is_sqlite(engine: Engine) -> bool:
