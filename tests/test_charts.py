@@ -621,3 +621,45 @@ def test_labels_that_fit_start_on_the_lowest_row():
     assert [(a.text, a.yshift) for a in labels] == [("Strikes", 4), ("Talks", 4)]
     # The last one, near the chart's right edge, ends at its event rather than running off.
     assert [a.xanchor for a in labels] == ["left", "right"]
+
+
+def test_a_group_dated_only_to_its_year_is_drawn_across_the_year():
+    # Quarters, and one group of Iran's statements known only to be from 2025.
+    quarter = replace(BUCKETS[0], period="quarter", start=date(2025, 1, 1), end=date(2025, 3, 31))
+    year = replace(
+        BUCKETS[2],
+        period="year",
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        last_on=date(2025, 1, 1),
+        mean_stance=-2.0,
+        count=3,
+    )
+    fig = bucket_swimlane_figure([quarter, year], LEVELS, period="quarter")
+    assert_valid(fig)
+    by_id = {int(d[0]): t for t in point_traces(fig) for d in t.customdata}
+    assert str(by_id[103].x[0]) == "2025-07-02"  # the year's middle, not Q1's
+    assert "%{x|%Y} (dated only to the year)" in by_id[103].hovertemplate
+    assert "Q%{x|%q %Y}" in by_id[101].hovertemplate and "dated only" not in (
+        by_id[101].hovertemplate
+    )
+    (whisker,) = [t for t in fig.data if t.mode == "lines" and t.meta.get("period")]
+    assert list(whisker.x) == ["2025-01-01", "2025-12-31", None]
+    assert whisker.y[0] == by_id[103].y[0]
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert len(legend) == len(set(legend)) == 5
+    # The band holds Q1's mean from January and the year's from its middle on.
+    held = sorted(
+        (str(trace.x[i]), trace.meta["stance"])
+        for trace in band_traces(fig)
+        for i in range(0, len(trace.x), 3)
+    )
+    assert held == [("2025-01-01", 2), ("2025-07-02", -2)]
+    # The stance lines keep the year apart from the first quarter, and say what it is.
+    data = TimelineData(
+        13, None, None, [Lane(4, "IRA", "Iran", 13)], [], [quarter, year], "quarter"
+    )
+    (iran,) = stance_lines_figure(data, LEVELS).data
+    assert list(iran.y) == [1.6, -2.0]
+    assert "2025 (dated only to the year)" in iran.hovertext[1]
+    assert "Q1 2025<br>" in iran.hovertext[0]

@@ -166,6 +166,8 @@ from tracker.timeline import (  # noqa: E402
     bloc_members,
     choose_period,
     expand_blocs,
+    group_bounds,
+    group_period,
     lanes_from_rows,
     latest_in_buckets,
     latest_stances,
@@ -305,6 +307,90 @@ def test_buckets_are_counted_by_the_database_as_python_would(session, many, peri
         assert b.start <= b.last_on <= b.end
     merged = timeline_buckets(session, f, period, by_status=False)
     assert sum(b.count for b in merged) == 90 and {b.status for b in merged} == {"any"}
+
+
+@pytest.fixture
+def imprecise(session: Session) -> dict[str, Any]:
+    """Pakistan in 2025: statements dated to the day, one to its month, two only to the year."""
+    topic = Topic(slug="imprecise", title="Imprecise", proposition="P")
+    pak = Actor(code="PAK", name="Pakistan")
+    session.add_all([topic, pak])
+    session.flush()
+    dated = [
+        (date(2025, 2, 10), "day", 2, "verified"),
+        (date(2025, 3, 5), "day", 1, "verified"),
+        (date(2025, 3, 1), "month", 0, "verified"),
+        (date(2025, 5, 10), "day", 1, "pending"),
+        (date(2025, 1, 1), "year", -2, "verified"),
+        (date(2025, 1, 1), "year", -2, "pending"),
+    ]
+    rows = [
+        Statement(
+            topic_id=topic.id,
+            actor_id=pak.id,
+            said_on=day,
+            date_precision=precision,
+            stance=stance,
+            summary=f"{precision} {day}",
+            status=status,
+        )
+        for day, precision, stance, status in dated
+    ]
+    session.add_all(rows)
+    session.commit()
+    return {"topic": topic.id, "ids": [r.id for r in rows]}
+
+
+def test_statements_dated_less_precisely_than_the_groups_are_grouped_on_their_own(
+    session, imprecise
+):
+    f = TimelineFilter(topic_id=imprecise["topic"])
+    ids = imprecise["ids"]
+
+    def groups(period, by_status=False):
+        return [
+            (b.period, b.start, b.end, b.count, b.mean_stance, b.sample_id)
+            for b in timeline_buckets(session, f, period, by_status=by_status)
+        ]
+
+    # Per quarter: the two known only to 2025 are not in Q1 2025, but in a group for the year.
+    assert groups("quarter") == [
+        ("quarter", date(2025, 1, 1), date(2025, 3, 31), 3, 1.0, ids[2]),
+        ("year", date(2025, 1, 1), date(2025, 12, 31), 2, -2.0, ids[5]),
+        ("quarter", date(2025, 4, 1), date(2025, 6, 30), 1, 1.0, ids[3]),
+    ]
+    # Per week: the one known to March is in March, not in its first week.
+    weekly = groups("week")
+    assert ("month", date(2025, 3, 1), date(2025, 3, 31), 1, 0.0, ids[2]) in weekly
+    assert ("year", date(2025, 1, 1), date(2025, 12, 31), 2, -2.0, ids[5]) in weekly
+    assert {g[0] for g in weekly} == {"week", "month", "year"} and len(weekly) == 5
+    # Per year, every statement is in the year's one group.
+    assert groups("year") == [("year", date(2025, 1, 1), date(2025, 12, 31), 6, 0.0, ids[5])]
+    by_status = timeline_buckets(session, f, "half", by_status=True)
+    assert [(b.period, b.status, b.count) for b in by_status] == [
+        ("half", "pending", 1),
+        ("half", "verified", 3),
+        ("year", "pending", 1),
+        ("year", "verified", 1),
+    ]
+
+
+def test_a_groups_statements_are_found_by_its_bounds(session, imprecise):
+    f = TimelineFilter(topic_id=imprecise["topic"])
+    ids = imprecise["ids"]
+    assert group_period("quarter", "year") == "year"
+    assert group_period("week", "month") == "month"
+    assert group_period("quarter", "month") == "quarter"
+    assert group_period("month", "day") == "month"
+    for period, said_on, precision, members in [
+        ("quarter", date(2025, 1, 1), "year", {ids[4], ids[5]}),
+        ("quarter", date(2025, 2, 10), "day", {ids[0], ids[1], ids[2]}),
+        ("week", date(2025, 3, 1), "month", {ids[2]}),
+        ("year", date(2025, 1, 1), "year", set(ids)),
+    ]:
+        first, last, precisions = group_bounds(period, said_on, precision)
+        group = replace(f, start=first, end=last, precisions=precisions)
+        assert {r.statement_id for r in rows_for(session, group)} == members, (period, precision)
 
 
 def test_period_numbers_and_bounds_agree():

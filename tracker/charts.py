@@ -30,12 +30,14 @@ from plotly.colors import qualitative, sample_colorscale
 
 from tracker.timeline import (
     HELD_STATUSES,
+    PERIODS,
     Bucket,
     Lane,
     Period,
     TimelineData,
     TimelineRow,
     excerpt,
+    period_name,
     round_stance,
 )
 
@@ -135,6 +137,15 @@ def period_label(period: Period, start: date) -> str:
     if period == "half":
         return f"H{_half(start)} {start.year}"
     return str(start.year)
+
+
+def group_label(group: Bucket, period: Period) -> str:
+    """A group's period in a hover; a group of statements dated less precisely than the chart
+    groups (only to their year) says so."""
+    label = period_label(group.period, group.start)
+    if group.period == period:
+        return label
+    return f"{label} (dated only to the {period_name(group.period)})"
 
 
 @lru_cache(maxsize=64)
@@ -723,21 +734,23 @@ def _status_key(status: str) -> str:
     return status if status in STATUS_SYMBOLS else "pending"
 
 
-def _bucket_spans(buckets: Sequence[Bucket]) -> list[HeldSpan]:
+def _bucket_spans(buckets: Sequence[Bucket], period: Period) -> list[HeldSpan]:
     """Held stance per lane from grouped points: each period's mean, rounded, until the next
-    period with statements."""
+    period with statements. A group dated only to its year holds from the year's middle, as
+    such a statement does in the per-statement chart."""
     per_period: dict[tuple[str, date], list[float]] = {}
     ends = []
     for b in buckets:
         ends.append(b.end)
         if b.status not in HELD_STATUSES and b.status != "any":
             continue
-        total = per_period.setdefault((b.actor_name, b.start), [0.0, 0.0])
+        day = b.start if b.period == period else b.middle
+        total = per_period.setdefault((b.actor_name, day), [0.0, 0.0])
         total[0] += b.mean_stance * b.count
         total[1] += b.count
     marks = [
-        (lane, start, round_stance(total / count))
-        for (lane, start), (total, count) in per_period.items()
+        (lane, day, round_stance(total / count))
+        for (lane, day), (total, count) in per_period.items()
     ]
     marks.sort(key=lambda mark: mark[1])
     return held_spans(marks, until=max(ends) if ends else None)
@@ -771,52 +784,28 @@ def bucket_swimlane_figure(
     names = {name: plotly_text(name) for name in lane_names}
 
     band_width = round(_lane_px(count) * 0.3)
-    traces = _band_traces(_bucket_spans(buckets), centre_of, colours, band_width)
+    traces = _band_traces(_bucket_spans(buckets, period), centre_of, colours, band_width)
 
-    groups: dict[tuple[int, str], list[Bucket]] = defaultdict(list)
+    groups: dict[tuple[int, str, Period], list[Bucket]] = defaultdict(list)
     for b, level in zip(buckets, level_of, strict=True):
-        groups[(level, _status_key(b.status))].append(b)
+        groups[(level, _status_key(b.status), b.period)].append(b)
+    # Groups of statements dated only to their year, when the chart groups finer, come in
+    # traces of their own: their hover names the year, and a whisker spans it.
+    coarser = sorted({b.period for b in buckets} - {period}, key=PERIODS.index)
     for value in sorted(colours, reverse=True):
         for status in STATUS_SYMBOLS:
-            members = groups.get((value, status), [])
-            if not members and status != "verified":
-                continue
-            label = plotly_text(labels[value])
-            trace: dict[str, Any] = {
-                "type": "scatter",
-                "x": [None],
-                "hovertemplate": (
-                    f"<b>%{{text}}</b> · {_PERIOD_HOVER[period]}<br>"
-                    f"%{{customdata[1]}} {status} · mean %{{customdata[2]:+.1f}} ({label})"
-                    "<br>Click to open one<extra></extra>"
-                ),
-                "mode": "markers",
-                "name": label,
-                "legendgroup": f"stance{value}",
-                "showlegend": status == "verified",
-                "marker": {
-                    "color": colours[value],
-                    "size": 8,
-                    "symbol": STATUS_SYMBOLS[status],
-                    "line": {"width": 1.5, "color": colours[value]},
-                },
-                "meta": {"stance": value, "verified": status == "verified", "status": status},
-            }
-            if members:
-                # Numbers travel as typed arrays, dates and names as numpy arrays too: compact
-                # JSON and cheap copies (Plotly and Streamlit each copy the figure once).
-                numbers = np.array(
-                    [(b.sample_id, b.count, b.mean_stance, _half(b.start)) for b in members],
-                    dtype="f8",
-                )
-                numbers[:, 2] = numbers[:, 2].round(2)
-                offset = STATUS_OFFSET.get(status, 0.0)
-                trace["x"] = np.array([b.middle for b in members], "datetime64[D]")
-                trace["y"] = np.array([centre_of[b.actor_name] for b in members], "f4") + offset
-                trace["text"] = np.array([names[b.actor_name] for b in members])
-                trace["customdata"] = numbers
-                trace["marker"]["size"] = (5 + 9 * np.sqrt(numbers[:, 1] / biggest)).astype("f4")
-            traces.append(trace)
+            offset = STATUS_OFFSET.get(status, 0.0)
+            lanes_y = {name: centre + offset for name, centre in centre_of.items()}
+            for kind in (period, *coarser):
+                members = groups.get((value, status, kind), [])
+                if not members and (status != "verified" or kind != period):
+                    continue
+                if kind != period:
+                    traces.append(_group_whiskers(members, lanes_y, value, colours[value]))
+                trace = _group_trace(value, status, labels[value], colours[value], kind, period)
+                if members:
+                    _group_points(trace, members, lanes_y, names, biggest)
+                traces.append(trace)
     days = [day for b in buckets for day in (b.start, b.end)]
     x_range = _x_range(days, events if show_events else ())
     marks, legend_px = _marks_and_legend(
@@ -835,6 +824,77 @@ def bucket_swimlane_figure(
         legend_px=legend_px,
     )
     return fig
+
+
+def _group_trace(
+    value: int, status: str, label: str, colour: str, kind: Period, period: Period
+) -> dict[str, Any]:
+    """A trace of grouped points of one stance level, status and ``kind`` of period (an empty
+    one carries the level's legend entry)."""
+    note = "" if kind == period else f" (dated only to the {period_name(kind)})"
+    return {
+        "type": "scatter",
+        "x": [None],
+        "hovertemplate": (
+            f"<b>%{{text}}</b> · {_PERIOD_HOVER[kind]}{note}<br>"
+            f"%{{customdata[1]}} {status} · mean %{{customdata[2]:+.1f}} "
+            f"({plotly_text(label)})<br>Click to open one<extra></extra>"
+        ),
+        "mode": "markers",
+        "name": plotly_text(label),
+        "legendgroup": f"stance{value}",
+        "showlegend": status == "verified" and kind == period,
+        "marker": {
+            "color": colour,
+            "size": 8,
+            "symbol": STATUS_SYMBOLS[status],
+            "line": {"width": 1.5, "color": colour},
+        },
+        "meta": {"stance": value, "verified": status == "verified", "status": status},
+    }
+
+
+def _group_points(
+    trace: dict[str, Any],
+    members: Sequence[Bucket],
+    lanes_y: dict[str, float],
+    names: dict[str, str],
+    biggest: int,
+) -> None:
+    # Numbers travel as typed arrays, dates and names as numpy arrays too: compact JSON and
+    # cheap copies (Plotly and Streamlit each copy the figure once).
+    numbers = np.array(
+        [(b.sample_id, b.count, b.mean_stance, _half(b.start)) for b in members], dtype="f8"
+    )
+    numbers[:, 2] = numbers[:, 2].round(2)
+    trace["x"] = np.array([b.middle for b in members], "datetime64[D]")
+    trace["y"] = np.array([lanes_y[b.actor_name] for b in members], "f4")
+    trace["text"] = np.array([names[b.actor_name] for b in members])
+    trace["customdata"] = numbers
+    trace["marker"]["size"] = (5 + 9 * np.sqrt(numbers[:, 1] / biggest)).astype("f4")
+
+
+def _group_whiskers(
+    members: Sequence[Bucket], lanes_y: dict[str, float], value: int, colour: str
+) -> dict[str, Any]:
+    """Faint whiskers across the years that groups of statements dated only to them stand for."""
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    for b in members:
+        xs += [b.start.isoformat(), b.end.isoformat(), None]
+        ys += [lanes_y[b.actor_name], lanes_y[b.actor_name], None]
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "lines",
+        "line": {"color": colour, "width": 2},
+        "opacity": 0.35,
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "legendgroup": f"stance{value}",
+        "meta": {"stance": value, "period": True},
+    }
 
 
 def timeline_figure(
@@ -884,20 +944,22 @@ def _line_series(
                 (plotted_day(row), float(row.stance), row.statement_id, hover)
             )
         return series
-    merged: dict[tuple[str, date], list[Any]] = {}
+    merged: dict[tuple[str, date, date], list[Any]] = {}
     for b in data.buckets:
         if (b.status not in HELD_STATUSES and b.status != "any") or b.actor_name not in wanted:
             continue
-        entry = merged.setdefault((b.actor_name, b.start), [b, 0.0, 0, b.sample_id])
+        key = (b.actor_name, b.start, b.end)  # a year's group apart from its first period's
+        entry = merged.setdefault(key, [b, 0.0, 0, b.sample_id])
         entry[1] += b.mean_stance * b.count
         entry[2] += b.count
         entry[3] = max(entry[3], b.sample_id)
-    for (lane, _start), (b, total, count, sample) in sorted(
-        merged.items(), key=lambda kv: kv[0][1]
+    period = data.period or "month"
+    for (lane, _start, _end), (b, total, count, sample) in sorted(
+        merged.items(), key=lambda kv: kv[1][0].middle
     ):
         mean = total / count
         hover = (
-            f"<b>{plotly_text(lane)}</b> · {period_label(b.period, b.start)}<br>"
+            f"<b>{plotly_text(lane)}</b> · {plotly_text(group_label(b, period))}<br>"
             f"mean {mean:+.2f} over {count} statements"
         )
         series[lane].append((b.middle, round(mean, 3), sample, hover))

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, Integer, and_, func, null, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, and_, case, func, null, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -302,6 +302,29 @@ def period_index(period: Period, day: date) -> int:
     return months // _MONTHS[period]
 
 
+# The finest period a date of each precision can be placed in.
+_PRECISION_PERIOD: dict[str, Period] = {"day": "day", "month": "month", "year": "year"}
+
+
+def group_period(period: Period, precision: str) -> Period:
+    """The period a statement is grouped in when the chart groups per ``period``: that one, or
+    its date's own when coarser. A statement dated only to 2025 is not in Q1 2025; it makes a
+    group of its own for the year (drawn across it), as the per-statement chart draws it."""
+    own = _PRECISION_PERIOD.get(precision, "day")
+    return own if PERIODS.index(own) > PERIODS.index(period) else period
+
+
+def group_bounds(
+    period: Period, said_on: date, precision: str
+) -> tuple[date, date, tuple[str, ...]]:
+    """First and last day of the group a statement is in, and the date precisions grouped
+    there (so a query for the group's statements finds that group only)."""
+    own = group_period(period, precision)
+    first, last = period_bounds(own, period_index(own, said_on))
+    precisions = tuple(p for p in _PRECISION_PERIOD if group_period(period, p) == own)
+    return first, last, precisions
+
+
 def period_name(period: Period) -> str:
     """How a period reads in a sentence: ``month``, ``half-year``."""
     return "half-year" if period == "half" else period
@@ -542,45 +565,71 @@ def timeline_buckets(
     False) status, counted and averaged by the database. Sorted by actor name, then date."""
     if f.matches_nothing:
         return []
-    index = _PERIOD_INDEX[period](col(Statement.said_on)).label("period")
+    said_on, precision = col(Statement.said_on), col(Statement.date_precision)
+    kinds = {p: group_period(period, p) for p in _PRECISION_PERIOD}
+    coarser = [(p, kind) for p, kind in kinds.items() if kind != period]
+    own_index = _PERIOD_INDEX[period](said_on)
+    index = (
+        case(
+            *((precision == p, _PERIOD_INDEX[kind](said_on)) for p, kind in coarser),
+            else_=own_index,
+        )
+        if coarser
+        else own_index
+    ).label("period")
     status = col(Statement.status) if by_status else func.min(col(Statement.status))
-    group = [col(Statement.actor_id), index] + ([col(Statement.status)] if by_status else [])
+    # Grouped by precision too (groups of one kind of period are merged below): a CASE of
+    # the period's name would need typed literals on PostgreSQL.
+    group = [col(Statement.actor_id), precision, index]
     query = (
         select(
             col(Statement.actor_id),
+            precision,
             index,
             status,
             func.count(),
             func.sum(col(Statement.stance)),
-            func.max(col(Statement.said_on)),
+            func.max(said_on),
             func.max(col(Statement.id)),
         )
         .where(*filter_conditions(f))
-        .group_by(*group)
+        .group_by(*group, *([col(Statement.status)] if by_status else []))
     )
     # Core rather than ORM results: thousands of plain tuples come back faster.
     raw = session.connection().execute(query).all()
     names = _actor_names(session, (r[0] for r in raw))
+    merged: dict[tuple[int, Period, int, str], list[Any]] = {}
+    for actor_id, row_precision, number, status_value, count, total, last, sample in raw:
+        kind = kinds.get(row_precision, period)
+        key = (int(actor_id), kind, int(number), status_value if by_status else "any")
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = [int(count), int(total), last, int(sample or 0)]
+        else:
+            seen[0] += int(count)
+            seen[1] += int(total)
+            seen[2] = max(seen[2], last)
+            seen[3] = max(seen[3], int(sample or 0))
     buckets: list[Bucket] = []
-    for actor_id, number, status_value, count, total, last, sample in raw:
-        start, end = period_bounds(period, int(number))
-        code, name = names[int(actor_id)]
+    for (actor_id, kind, number, status_value), (count, total, last, sample) in merged.items():
+        start, end = period_bounds(kind, number)
+        code, name = names[actor_id]
         buckets.append(
             Bucket(
-                actor_id=int(actor_id),
+                actor_id=actor_id,
                 actor_code=code,
                 actor_name=name,
-                period=period,
+                period=kind,
                 start=start,
                 end=end,
-                status=status_value if by_status else "any",
-                count=int(count),
-                mean_stance=float(total) / int(count),
+                status=status_value,
+                count=count,
+                mean_stance=total / count,
                 last_on=last,
-                sample_id=int(sample or 0),
+                sample_id=sample,
             )
         )
-    buckets.sort(key=lambda b: (b.actor_name, b.start, b.status))
+    buckets.sort(key=lambda b: (b.actor_name, b.start, b.end, b.status))
     return buckets
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from streamlit.testing.v1 import AppTest
 
 from tests.app.demo_db import build_demo_db
 from tracker.actors import actor_by_code
 from tracker.db import make_engine
-from tracker.models import NewsItem, SourceCreate, StatementCreate, Topic
+from tracker.models import NewsItem, SourceCreate, Statement, StatementCreate, Topic
 from tracker.speakers import get_or_create_speaker
 from tracker.statements import create_statement
 from tracker.synth import generate_synthetic
@@ -394,3 +394,32 @@ def test_streamlit_renderer_still_draws_and_is_chosen_by_environment(db, monkeyp
     assert not at.get("component_instance")
     spec = at.get("plotly_chart")[0].proto.spec
     assert "Pakistan" in spec and '"type":"scatter"' in spec
+
+
+def test_a_statement_dated_only_to_its_year_opens_its_years_group(grouped_db):
+    at = open_timeline(topic="synthetic-1")
+    assert "Statements dated only to their year are grouped per year" in texts(at)
+    # The country and year with the most statements known only to their year.
+    engine = make_engine(os.environ["TRACKER_DATABASE_URL"])
+    with Session(engine) as session:
+        rows = session.execute(
+            select(col(Statement.id), col(Statement.actor_id), col(Statement.said_on)).where(
+                col(Statement.topic_id) == grouped_db,
+                col(Statement.date_precision) == "year",
+                col(Statement.status).in_(["verified", "pending"]),
+                col(Statement.deleted_at).is_(None),
+            )
+        ).all()
+    engine.dispose()
+    per_group: dict[tuple[int, int], list[int]] = {}
+    for statement_id, actor_id, said_on in rows:
+        per_group.setdefault((actor_id, said_on.year), []).append(statement_id)
+    (_actor, year), ids = max(per_group.items(), key=lambda kv: len(kv[1]))
+    assert len(ids) >= 2
+    at = open_timeline(topic="synthetic-1", statement=str(ids[0]))
+    picker = [s for s in at.selectbox if s.label.startswith(tuple("0123456789"))]
+    # Its group is its year's statements dated only to the year, not the year's first month.
+    assert picker and picker[0].label.startswith(f"{len(ids)} statements by ")
+    assert picker[0].label.endswith(f"from 1 Jan {year} to 31 Dec {year}")
+    assert len(picker[0].options) == len(ids)
+    assert all(option.startswith(f"{year} · ") for option in picker[0].options)

@@ -25,10 +25,9 @@ from tracker.statements import StatementView
 from tracker.timeline import (
     TimelineData,
     TimelineRow,
+    group_bounds,
     load_timeline,
     monthly_stances,
-    period_bounds,
-    period_index,
     period_name,
     rows_for,
     statement_news,
@@ -79,12 +78,19 @@ def _count_caption(data: TimelineData) -> str:
     statements = "statement" if data.total == 1 else "statements"
     if data.grouped:
         word = period_name(data.period) if data.period else "period"
+        coarser = sorted({period_name(b.period) for b in data.buckets if b.period != data.period})
+        apart = (
+            f" Statements dated only to their {' or '.join(coarser)} are grouped per "
+            f"{' or '.join(coarser)}, with a whisker across it."
+            if coarser
+            else ""
+        )
         return (
             f"{data.total:,} {statements} by {who}, grouped per {word} ({len(data.buckets):,} "
             f"points). Each point is one country's statements in a {word}, coloured by their "
             "mean stance and sized by their number; solid verified, hollow pending; the band "
-            "along a lane shows the stance held. Narrow the dates or the countries to see "
-            "single statements. Click a point to read the last one filed."
+            f"along a lane shows the stance held.{apart} Narrow the dates or the countries to "
+            "see single statements. Click a point to read the last one filed."
         )
     return (
         f"{data.total:,} {statements} by {who}. Solid points are verified, hollow ones await "
@@ -275,9 +281,13 @@ def _group_picker(
     """Under a grouped point's card: the other statements of its group, to switch to."""
     if data.period is None:
         return
-    first, last = period_bounds(data.period, period_index(data.period, selected.said_on))
+    first, last, precisions = group_bounds(data.period, selected.said_on, selected.date_precision)
     group_filter = replace(
-        choice.filter, actor_ids=frozenset({selected.actor_id}), start=first, end=last
+        choice.filter,
+        actor_ids=frozenset({selected.actor_id}),
+        start=first,
+        end=last,
+        precisions=precisions,
     )
     rows = rows_for(session, group_filter, limit=GROUP_LIMIT, newest_first=True)
     if len(rows) < 2:
@@ -288,7 +298,7 @@ def _group_picker(
         f"{r.excerpt[:60]}"
         for r in rows
     }
-    key = f"timeline_group_{selected.actor_id}_{first.isoformat()}"
+    key = f"timeline_group_{selected.actor_id}_{first.isoformat()}_{last.isoformat()}"
 
     def on_change() -> None:
         select_statement(st.session_state.get(key))
