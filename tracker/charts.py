@@ -400,12 +400,17 @@ def _period_trace(
     rows: Sequence[TimelineRow], positions: list[float], members: list[int], value: int, colour: str
 ) -> dict[str, Any]:
     """Faint whiskers across the month or year that imprecise dates stand for."""
+    spans = [(*period_of(rows[i].said_on, rows[i].date_precision), positions[i]) for i in members]
+    return _whiskers(spans, value, colour)
+
+
+def _whiskers(spans: Iterable[tuple[date, date, float]], value: int, colour: str) -> dict[str, Any]:
+    """A faint line from ``first`` to ``last`` at each ``y`` of ``spans``."""
     xs: list[str | None] = []
     ys: list[float | None] = []
-    for i in members:
-        first, last = period_of(rows[i].said_on, rows[i].date_precision)
+    for first, last, y in spans:
         xs += [first.isoformat(), last.isoformat(), None]
-        ys += [positions[i], positions[i], None]
+        ys += [y, y, None]
     return {
         "type": "scatter",
         "x": xs,
@@ -878,23 +883,7 @@ def _group_whiskers(
     members: Sequence[Bucket], lanes_y: dict[str, float], value: int, colour: str
 ) -> dict[str, Any]:
     """Faint whiskers across the years that groups of statements dated only to them stand for."""
-    xs: list[str | None] = []
-    ys: list[float | None] = []
-    for b in members:
-        xs += [b.start.isoformat(), b.end.isoformat(), None]
-        ys += [lanes_y[b.actor_name], lanes_y[b.actor_name], None]
-    return {
-        "type": "scatter",
-        "x": xs,
-        "y": ys,
-        "mode": "lines",
-        "line": {"color": colour, "width": 2},
-        "opacity": 0.35,
-        "hoverinfo": "skip",
-        "showlegend": False,
-        "legendgroup": f"stance{value}",
-        "meta": {"stance": value, "period": True},
-    }
+    return _whiskers(((b.start, b.end, lanes_y[b.actor_name]) for b in members), value, colour)
 
 
 def timeline_figure(
