@@ -34,10 +34,10 @@ LEASE: Final = timedelta(minutes=10)
 # How long a writer waits for the gate before it falls back on SQLite's own lock: a holder
 # that died (a poller killed with SIGKILL) never releases a gate shared between processes.
 GATE_WAIT_SECONDS: Final = 2.0
-# How many busy timeouts a poller's write waits out on SQLite before it gives up. Other
-# processes' writers can keep the lock for longer than one: SQLite's busy handler is not first
-# come first served, and a poller polling it from another process lost every turn for the
-# whole 10 s to eight writers in tests/reliability/test_rel_concurrency.py.
+# How many busy timeouts a poller's write waits out on SQLite before it gives up. The tracker's
+# own writers take turns in order (tracker.write_turns); a writer outside it (the sqlite3
+# shell, another program) meets the poller only in SQLite's busy handler, which is not first
+# come first served and once kept a poller out for the whole 10 s.
 BUSY_ATTEMPTS: Final = 3
 
 
