@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -149,6 +150,23 @@ def _write_turns(url: URL) -> WriteTurns | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None  # private to the process (or a URI we do not parse): the gate is enough
     return WriteTurns(Path(database))
+
+
+# PostgreSQL's codes for a transaction that lost to another one: serialization failure,
+# deadlock, lock not available.
+_PG_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says other writers kept the database from this one (SQLite's lock held
+    past the busy timeout; a lock conflict on PostgreSQL): nothing was wrong with what was
+    written, and trying again later can succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _PG_BUSY_STATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -584,3 +585,25 @@ def test_csv_import_on_the_page_refuses_unreadable_files(db: Db, content: bytes,
     _import_csv(at, content)
     assert db.count(Statement) == before
     assert any(message.lower() in e.lower() for e in errors(at)), errors(at)
+
+
+def test_a_save_kept_out_by_a_busy_database_says_so_and_keeps_the_form(db: Db):
+    before = db.count(Statement)
+    at = open_page("add_statement.py", db.people["casey"])
+    fill_statement(at, db, said_on=date(2025, 6, 20), summary="Calls for restraint", stance=0)
+    at.text_input(key="stmt_src0_url").input("https://example.org/a")
+    # Another program holds SQLite's write lock for longer than a save waits (10 s).
+    outside = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    outside.execute("BEGIN IMMEDIATE")
+    try:
+        at = click(at, "Check and save")
+    finally:
+        outside.execute("ROLLBACK")
+        outside.close()
+    assert errors(at)[0] == "Nothing was saved."  # no field to point at
+    assert any("The database:** busy with other writes" in e for e in errors(at)), errors(at)
+    assert db.count(Statement) == before
+    assert at.text_input(key="stmt_summary").value == "Calls for restraint"
+    at = click(at, "Check and save")
+    assert not errors(at), errors(at)
+    assert db.count(Statement) == before + 1

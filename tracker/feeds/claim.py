@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from tracker.db import is_sqlite
+from tracker.db import database_busy, is_sqlite
 from tracker.models import Feed, FeedStatus
 from tracker.timeutil import utcnow
 
@@ -102,18 +102,13 @@ def _begin_immediate(conn: Connection) -> None:
             return
         except OperationalError as exc:
             conn.rollback()
-            if attempt == BUSY_ATTEMPTS or not _is_busy(exc):
+            if attempt == BUSY_ATTEMPTS or not database_busy(exc):
                 raise
             log.warning(
                 "the database stayed locked for a whole busy timeout; waiting again (%s of %s)",
                 attempt + 1,
                 BUSY_ATTEMPTS,
             )
-
-
-def _is_busy(exc: OperationalError) -> bool:
-    message = str(exc.orig).lower()
-    return "database is locked" in message or "database is busy" in message
 
 
 @contextmanager

@@ -6,14 +6,17 @@ a page draws each field, then :func:`field_problem` for it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from tracker.db import database_busy
 from tracker.errors import PermissionDenied, ValidationError
 from tracker.sources import SourceView
 from tracker.timeline import site_of
@@ -32,7 +35,10 @@ EARLIEST = date(1900, 1, 1)
 SOURCE_FIELDS = ("url", "publisher", "title", "published_on", "archive_url", "citation")
 MAX_SOURCES = 10
 
+log = logging.getLogger(__name__)
+
 FIELD_NAMES = {
+    "database": "The database",
     "topic_id": "Topic",
     "actor_id": "Country or bloc",
     "speaker_id": "Speaker",
@@ -89,10 +95,16 @@ def problems_banner(problems: Mapping[str, str], shown: Iterable[str] = ()) -> N
     if not problems:
         return
     shown_keys = set(shown)
+    beside = sum(1 for key in problems if key in shown_keys)
     st.error(
-        "Nothing was saved: "
-        + ("one problem needs" if len(problems) == 1 else f"{len(problems)} problems need")
-        + " your attention, shown beside the fields below.",
+        "Nothing was saved"
+        + (
+            ": "
+            + ("one problem needs" if beside == 1 else f"{beside} problems need")
+            + " your attention, shown beside the fields below."
+            if beside
+            else "."
+        ),
         icon=":material/error:",
     )
     for key, message in problems.items():
@@ -111,9 +123,18 @@ class WriteResult(Generic[T]):
         return self.value is not None and not self.problems and self.denied is None
 
 
+# Shown when other writers (an import, the poller, many saves at once) kept the database for
+# longer than a write waits: the entries are still in the form.
+BUSY_MESSAGE = (
+    "busy with other writes (an import or the news poller) for longer than this save could "
+    "wait. Your entries are kept: save again in a moment."
+)
+
+
 def write(action: Callable[[Session], T]) -> WriteResult[T]:
     """Run a domain write in its own transaction: committed if it returns, rolled back with
-    the problems (or the refusal) if it raises."""
+    the problems (or the refusal) if it raises. A database kept busy by other writers is a
+    problem to show, under the key ``database``, not an error page."""
     with session_scope() as session:
         try:
             value = action(session)
@@ -125,6 +146,12 @@ def write(action: Callable[[Session], T]) -> WriteResult[T]:
         except PermissionDenied as exc:
             session.rollback()
             return WriteResult(denied=str(exc))
+        except DBAPIError as exc:
+            session.rollback()
+            if not database_busy(exc):
+                raise
+            log.warning("a write gave up waiting for other writers: %s", exc.orig)
+            return WriteResult(problems={"database": BUSY_MESSAGE})
 
 
 def show_refusal(result: WriteResult[Any]) -> None:
