@@ -24,3 +24,14 @@ class ValidationError(TrackerError):
 
 class PermissionDenied(TrackerError):
     """The acting user may not do this: not signed in, disabled, or without the role."""
+
+
+class DatabaseBusy(TrackerError):
+    """Other writers (an import, the poller) kept the database for longer than a write waits;
+    the write stored nothing and can be tried again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database was busy with other writes (an import or the news poller) for longer "
+            "than this could wait, so nothing was stored. Try again in a moment."
+        )

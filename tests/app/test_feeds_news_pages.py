@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from tests.app.busy import locked_by_another_program
 from tests.app.demo_db import build_demo_db
 from tracker.auth import UserView, create_user
 from tracker.db import make_engine
@@ -213,6 +214,19 @@ def loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
     finally:
         server.clear()
         server.stop()
+
+
+def test_admin_action_on_a_busy_database_says_so_and_changes_nothing(db, admin):
+    add_feeds(db)
+    at = open_page("feeds.py", admin)
+    at.selectbox(key="feeds_chosen").select_index(1).run()  # Healthy wire
+    with locked_by_another_program(db):
+        button(at, "Pause").click().run()
+    assert not at.exception
+    assert "The database was busy with other writes" in " ".join(e.value for e in at.error)
+    assert [f.status for f in feeds_in(db)] == ["active", "failing"]
+    button(at, "Pause").click().run()
+    assert [f.status for f in feeds_in(db)] == ["paused", "failing"]
 
 
 def test_admin_adds_by_page_url_choosing_among_discovered_feeds(db, admin, loopback):

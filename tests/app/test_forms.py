@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ import streamlit as st
 from sqlmodel import Session, func, select
 from streamlit.testing.v1 import AppTest
 
+from tests.app.busy import locked_by_another_program
 from tests.app.demo_db import build_demo_db
 from tracker.auth import UserView, create_user
 from tracker.db import make_engine
@@ -592,14 +592,8 @@ def test_a_save_kept_out_by_a_busy_database_says_so_and_keeps_the_form(db: Db):
     at = open_page("add_statement.py", db.people["casey"])
     fill_statement(at, db, said_on=date(2025, 6, 20), summary="Calls for restraint", stance=0)
     at.text_input(key="stmt_src0_url").input("https://example.org/a")
-    # Another program holds SQLite's write lock for longer than a save waits (10 s).
-    outside = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
-    outside.execute("BEGIN IMMEDIATE")
-    try:
+    with locked_by_another_program(db.url):  # longer than a save waits
         at = click(at, "Check and save")
-    finally:
-        outside.execute("ROLLBACK")
-        outside.close()
     assert errors(at)[0] == "Nothing was saved."  # no field to point at
     assert any("The database:** busy with other writes" in e for e in errors(at)), errors(at)
     assert db.count(Statement) == before

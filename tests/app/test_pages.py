@@ -11,6 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from tests.app.busy import locked_by_another_program
 from tests.app.demo_db import build_demo_db
 from tracker.auth import UserView, create_user
 from tracker.db import make_engine
@@ -196,6 +197,24 @@ def test_sign_in_and_out(demo_url):
     assert not at.exception
     assert "Signed in as **rene** (reviewer)" in texts(at)
     at.sidebar.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+
+
+def test_a_failed_sign_in_on_a_busy_database_tells_nothing_more(demo_url):
+    engine = make_engine(demo_url)
+    with Session(engine) as session:
+        create_user(session, "rene", "correct horse battery", "reviewer")
+        session.commit()
+    engine.dispose()
+    at = open_page()
+    at.sidebar.text_input(key="sign_in_username").input("rene")
+    at.sidebar.text_input(key="sign_in_password").input("wrong password!")
+    with locked_by_another_program(demo_url):  # a known user's failed attempt is written
+        at.sidebar.button[0].click().run()
+    # No error page, and the message an unknown user gets: "busy" would say "rene" exists.
+    assert not at.exception
+    (message,) = [e.value for e in at.sidebar.error]
+    assert message.startswith("Unknown user, wrong password, or the account is locked")
     assert "user" not in at.session_state
 
 

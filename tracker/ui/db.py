@@ -6,6 +6,7 @@ message and the command that fixes it, never a traceback.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,10 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tracker.config import load_settings
-from tracker.db import make_engine
-from tracker.errors import ConfigError, SchemaError, TrackerError
+from tracker.db import database_busy, make_engine
+from tracker.errors import ConfigError, DatabaseBusy, SchemaError, TrackerError
 from tracker.migrate import check_schema
 from tracker.ui.text import md_escape
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,3 +70,18 @@ def session_scope() -> Iterator[Session]:
     """A session on the app's engine. Pages only read; writers commit explicitly."""
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def write_scope() -> Iterator[Session]:
+    """A session for one write. A database kept busy by other writers past the wait raises
+    :class:`DatabaseBusy`, a message for the page, rather than ending in an error page."""
+    with session_scope() as session:
+        try:
+            yield session
+        except DBAPIError as exc:
+            session.rollback()
+            if database_busy(exc):
+                log.warning("a write gave up waiting for other writers: %s", exc.orig)
+                raise DatabaseBusy() from exc
+            raise

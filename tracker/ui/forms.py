@@ -6,22 +6,19 @@ a page draws each field, then :func:`field_problem` for it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from tracker.db import database_busy
-from tracker.errors import PermissionDenied, ValidationError
+from tracker.errors import DatabaseBusy, PermissionDenied, ValidationError
 from tracker.sources import SourceView
 from tracker.timeline import site_of
 from tracker.timeutil import utcnow
-from tracker.ui.db import session_scope
+from tracker.ui.db import write_scope
 from tracker.ui.text import http_url, md_escape, md_link
 
 T = TypeVar("T")
@@ -34,8 +31,6 @@ ADD_EVENT_PAGE = "tracker/ui/pages/add_event.py"
 EARLIEST = date(1900, 1, 1)
 SOURCE_FIELDS = ("url", "publisher", "title", "published_on", "archive_url", "citation")
 MAX_SOURCES = 10
-
-log = logging.getLogger(__name__)
 
 FIELD_NAMES = {
     "database": "The database",
@@ -135,23 +130,20 @@ def write(action: Callable[[Session], T]) -> WriteResult[T]:
     """Run a domain write in its own transaction: committed if it returns, rolled back with
     the problems (or the refusal) if it raises. A database kept busy by other writers is a
     problem to show, under the key ``database``, not an error page."""
-    with session_scope() as session:
-        try:
-            value = action(session)
-            session.commit()
-            return WriteResult(value=value)
-        except ValidationError as exc:
-            session.rollback()
-            return WriteResult(problems=exc.problems)
-        except PermissionDenied as exc:
-            session.rollback()
-            return WriteResult(denied=str(exc))
-        except DBAPIError as exc:
-            session.rollback()
-            if not database_busy(exc):
-                raise
-            log.warning("a write gave up waiting for other writers: %s", exc.orig)
-            return WriteResult(problems={"database": BUSY_MESSAGE})
+    try:
+        with write_scope() as session:
+            try:
+                value = action(session)
+                session.commit()
+                return WriteResult(value=value)
+            except ValidationError as exc:
+                session.rollback()
+                return WriteResult(problems=exc.problems)
+            except PermissionDenied as exc:
+                session.rollback()
+                return WriteResult(denied=str(exc))
+    except DatabaseBusy:
+        return WriteResult(problems={"database": BUSY_MESSAGE})
 
 
 def show_refusal(result: WriteResult[Any]) -> None:

@@ -21,7 +21,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from tracker.auth import UserView, authenticate, get_user, user_for_email
-from tracker.ui.db import session_scope
+from tracker.errors import DatabaseBusy
+from tracker.ui.db import session_scope, write_scope
 from tracker.ui.text import md_escape
 
 USER_KEY = "user"
@@ -151,8 +152,12 @@ def _sign_in(username: str, password: str) -> None:
     if not username.strip() or not password:
         st.error("Enter a username and a password.")
         return
-    with session_scope() as session:
-        signed_in = authenticate(session, username, password)
+    try:
+        with write_scope() as session:  # a failed attempt is counted
+            signed_in = authenticate(session, username, password)
+    except DatabaseBusy:
+        # Only a known user's attempt writes: saying "busy" would tell which usernames exist.
+        signed_in = None
     if signed_in is None:
         # One message for every failure: it must not tell which usernames exist.
         st.error(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.imports import ImportReport, import_statements_csv, statements_template_csv
-from tracker.ui.db import session_scope
+from tracker.ui.db import write_scope
 from tracker.ui.text import md_escape
 
 P = "stmt_import_"
@@ -53,7 +53,7 @@ def import_section(user_id: int) -> None:
                 )
                 return
             try:
-                with session_scope() as session:
+                with write_scope() as session:
                     report = import_statements_csv(
                         session, data, user_id=user_id, valid_only=valid_only
                     )

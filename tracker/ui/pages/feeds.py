@@ -24,7 +24,7 @@ from tracker.feeds.registry import (
     refresh_feed,
     resume_feed,
 )
-from tracker.ui.db import session_scope
+from tracker.ui.db import session_scope, write_scope
 from tracker.ui.login import ADMIN_ROLES, current_user, has_role
 from tracker.ui.text import http_url, md_escape, time_text
 
@@ -67,7 +67,7 @@ def _show_error(exc: TrackerError) -> None:
 
 def _add(url: str, title: str | None = None, site_url: str | None = None) -> None:
     try:
-        with session_scope() as session:
+        with write_scope() as session:
             feed = add_feed(
                 session, url, title=title, site_url=site_url, acting_user_id=_admin_id()
             )
@@ -141,7 +141,7 @@ def _opml_tools() -> None:
     upload = st.file_uploader("Import an OPML file", type=["opml", "xml"], key="feeds_opml")
     if upload is not None and st.button("Import these feeds", key="feeds_import"):
         try:
-            with session_scope() as session:
+            with write_scope() as session:
                 result = import_opml(session, upload.getvalue(), acting_user_id=_admin_id())
                 session.commit()
         except TrackerError as exc:
@@ -167,7 +167,7 @@ def _opml_tools() -> None:
 
 def _act(action: Callable[..., FeedView], feed_id: int, done: str) -> None:
     try:
-        with session_scope() as session:
+        with write_scope() as session:
             feed = action(session, feed_id, acting_user_id=_admin_id())
             session.commit()
     except TrackerError as exc:
@@ -178,7 +178,7 @@ def _act(action: Callable[..., FeedView], feed_id: int, done: str) -> None:
 
 def _delete(feed_id: int) -> None:
     try:
-        with session_scope() as session:
+        with write_scope() as session:
             name = delete_feed(session, feed_id, acting_user_id=_admin_id())
             session.commit()
     except TrackerError as exc:
