@@ -178,22 +178,28 @@ def test_admin_page_needs_an_admin(demo_url):
     assert "sqlite" in texts(at)
 
 
-def test_sign_in_and_out(demo_url):
-    engine = make_engine(demo_url)
+def add_reviewer(url: str) -> None:
+    engine = make_engine(url)
     with Session(engine) as session:
         create_user(session, "rene", "correct horse battery", "reviewer")
         session.commit()
     engine.dispose()
-    at = open_page()
-    at.sidebar.text_input(key="sign_in_username").input("rene")
-    at.sidebar.text_input(key="sign_in_password").input("wrong password!")
+
+
+def sign_in(at: AppTest, username: str, password: str) -> None:
+    at.sidebar.text_input(key="sign_in_username").input(username)
+    at.sidebar.text_input(key="sign_in_password").input(password)
     at.sidebar.button[0].click().run()
+
+
+def test_sign_in_and_out(demo_url):
+    add_reviewer(demo_url)
+    at = open_page()
+    sign_in(at, "rene", "wrong password!")
     assert "wrong password" in texts(at)
     assert "user" not in at.session_state
 
-    at.sidebar.text_input(key="sign_in_username").input("rene")
-    at.sidebar.text_input(key="sign_in_password").input("correct horse battery")
-    at.sidebar.button[0].click().run()
+    sign_in(at, "rene", "correct horse battery")
     assert not at.exception
     assert "Signed in as **rene** (reviewer)" in texts(at)
     at.sidebar.button(key="sign_out").click().run()
@@ -201,16 +207,10 @@ def test_sign_in_and_out(demo_url):
 
 
 def test_a_failed_sign_in_on_a_busy_database_tells_nothing_more(demo_url):
-    engine = make_engine(demo_url)
-    with Session(engine) as session:
-        create_user(session, "rene", "correct horse battery", "reviewer")
-        session.commit()
-    engine.dispose()
+    add_reviewer(demo_url)
     at = open_page()
-    at.sidebar.text_input(key="sign_in_username").input("rene")
-    at.sidebar.text_input(key="sign_in_password").input("wrong password!")
     with locked_by_another_program(demo_url):  # a known user's failed attempt is written
-        at.sidebar.button[0].click().run()
+        sign_in(at, "rene", "wrong password!")
     # No error page, and the message an unknown user gets: "busy" would say "rene" exists.
     assert not at.exception
     (message,) = [e.value for e in at.sidebar.error]
