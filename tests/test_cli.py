@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from tests.app.busy import locked_by_another_program
 from tracker.cli import app
 from tracker.db import make_engine
 
@@ -69,6 +70,17 @@ def test_users_add_reads_password_from_stdin(engine):
     assert bad.exit_code == 1
     assert "role: choose one of" in bad.output
     assert len(json.loads(run(url, "users", "list", "--json").output)) == 1
+
+
+def test_a_write_on_a_busy_database_is_a_message_and_stores_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path}/busy.db"
+    assert run(url, "db", "upgrade").exit_code == 0
+    with locked_by_another_program(url):  # longer than a write waits
+        result = run(url, "users", "add", "dina", "--role", "admin", stdin="a good long password\n")
+    assert result.exit_code == 1
+    assert "error: The database was busy with other writes" in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(run(url, "users", "list", "--json").output) == []
 
 
 def test_bad_database_url_is_a_message_not_a_traceback():

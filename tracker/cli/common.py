@@ -13,7 +13,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from tracker.errors import TrackerError, ValidationError
+from tracker.errors import DatabaseBusy, TrackerError, ValidationError
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 T = TypeVar("T")
@@ -35,6 +35,10 @@ def friendly_errors() -> Iterator[None]:
     except TrackerError as exc:
         fail(str(exc))
     except OperationalError as exc:
+        from tracker.db import database_busy
+
+        if database_busy(exc):
+            fail(str(DatabaseBusy()))
         # Drivers add hint lines ("Is the server running…"); keep the message to one line.
         fail(f"cannot use the database: {' '.join(str(exc.orig).split())}")
 
